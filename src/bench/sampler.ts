@@ -1,0 +1,136 @@
+// One sample: pull, create, run, timed each; then the checks that make it count
+// (exit code, expected output, lazy mounts). The lab must have been reset before.
+import { execa } from 'execa';
+import type { Workload } from '../catalog/schema.ts';
+import { bytesBetween, type FetchLog } from '../lab/fetchlog.ts';
+import type { Lab } from '../lab/lab.ts';
+import { tool } from '../lab/tools.ts';
+import type { Mode } from '../modes/index.ts';
+import type { PhaseName, Sample, SampleStatus } from '../results/sample.ts';
+import { timeProcess, timeUntilLine, type PhaseResult } from './timer.ts';
+
+export interface SampleJob {
+  workload: Workload;
+  mode: Mode;
+  /** Image name relative to the registry, with its layer facts. */
+  image: { name: string; compressed_bytes: number; layers: number };
+  round: number;
+  index: number;
+  seed: number;
+  runId: string;
+}
+
+/** Delay before reading the registry log, so responses completed at a phase's end are logged. */
+const LOG_SETTLE_MS = 150;
+
+export function pullArgv(lab: Lab, mode: Mode, ref: string): string[] {
+  return mode.lazy
+    ? [tool('ctr-remote'), ...lab.ctrArgs(), 'image', 'rpull', '--plain-http', '--snapshotter', 'stargz', ref]
+    : [tool('ctr'), ...lab.ctrArgs(), 'image', 'pull', '--plain-http', ref];
+}
+
+export function createArgv(lab: Lab, w: Workload, mode: Mode, ref: string, id: string): string[] {
+  const argv = [tool('ctr'), ...lab.ctrArgs(), 'container', 'create'];
+  if (mode.snapshotter !== 'overlayfs') argv.push('--snapshotter', mode.snapshotter);
+  for (const [k, v] of Object.entries(w.env)) argv.push('--env', `${k}=${v}`);
+  for (const m of w.mounts) argv.push('--mount', `type=bind,src=${m.source},dst=${m.target},options=rbind:ro`);
+  argv.push(ref, id);
+  // `--` keeps ctr from reading the workload's own flags (e.g. `python3 -c`) as its own.
+  if (w.command) argv.push('--', ...w.command);
+  return argv;
+}
+
+export async function measureSample(lab: Lab, fetches: FetchLog, job: SampleJob): Promise<Sample> {
+  const { workload: w, mode } = job;
+  const ref = `${lab.registryHost}/${job.image.name}`;
+  const id = `hb-${job.index}-${w.name}`.slice(0, 60);
+  const phases: Partial<Record<PhaseName, number>> = {};
+  const bounds: number[] = [Date.now()];
+  let status: SampleStatus = 'ok';
+  let reason: string | undefined;
+  let output = '';
+  let lazyMounts: number | undefined;
+  fetches.mark();
+
+  const fail = (phase: PhaseName, r: PhaseResult, what: string) => {
+    status = r.timedOut ? 'timeout' : 'failed';
+    reason = r.timedOut ? `${phase}: ${what} did not finish within ${w.timeout}s` : `${phase}: ${what} ${r.error ?? `exited ${r.exitCode}`}: ${tail(r.output, 1)}`;
+  };
+
+  const started_at = new Date().toISOString();
+  const pull = await timeProcess(pullArgv(lab, mode, ref), { timeoutS: w.timeout });
+  phases.pull = pull.seconds;
+  bounds.push(Date.now());
+  if (pull.exitCode !== 0) fail('pull', pull, mode.lazy ? 'ctr-remote image rpull' : 'ctr image pull');
+
+  if (status === 'ok' && mode.lazy) {
+    lazyMounts = lab.lazyMounts();
+    if (lazyMounts === 0) {
+      status = 'invalid';
+      reason = 'pull: no layer was mounted lazily (the stargz snapshotter holds no FUSE mount)';
+    }
+  }
+
+  if (status === 'ok' || status === 'invalid') {
+    const create = await timeProcess(createArgv(lab, w, mode, ref, id), { timeoutS: w.timeout });
+    phases.create = create.seconds;
+    bounds.push(Date.now());
+    if (create.exitCode !== 0) fail('create', create, 'ctr container create');
+    else {
+      const run = await runPhase(lab, w, id);
+      phases.run = run.seconds;
+      bounds.push(Date.now());
+      output = run.output;
+      if (run.problem) {
+        status = run.timedOut ? 'timeout' : 'failed';
+        reason = `run: ${run.problem}`;
+      }
+    }
+  }
+
+  await new Promise((r) => setTimeout(r, LOG_SETTLE_MS));
+  const fetched = fetches.read();
+  const bytes: Sample['bytes_fetched'] = { total: fetched.reduce((s, f) => s + f.bytes, 0) };
+  (['pull', 'create', 'run'] as const).forEach((p, i) => {
+    if (bounds[i + 1] !== undefined) bytes[p] = bytesBetween(fetched, bounds[i]!, i + 2 < bounds.length ? bounds[i + 1]! : Infinity);
+  });
+
+  const total = phases.pull !== undefined && phases.create !== undefined && phases.run !== undefined
+    ? phases.pull + phases.create + phases.run : undefined;
+  return {
+    schema: 1, run_id: job.runId, workload: w.name, image: job.image.name, mode: mode.name,
+    round: job.round, index: job.index, seed: job.seed, status, ...(reason ? { reason } : {}),
+    phases, ...(total !== undefined ? { total } : {}), started_at,
+    image_bytes: job.image.compressed_bytes, layers: job.image.layers, bytes_fetched: bytes,
+    ...(lazyMounts !== undefined ? { lazy_mounts: lazyMounts } : {}),
+    ...(output ? { output_tail: tail(output, 5) } : {}),
+  };
+}
+
+interface RunOutcome extends PhaseResult { problem?: string }
+
+/** The run phase as the workload's pattern defines it. */
+async function runPhase(lab: Lab, w: Workload, id: string): Promise<RunOutcome> {
+  const argv = [tool('ctr'), ...lab.ctrArgs(), 'task', 'start', id];
+  if (w.pattern === 'cmd-arg-wait') {
+    const kill = async () => {
+      await execa(tool('ctr'), [...lab.ctrArgs(), 'task', 'kill', '-s', 'SIGKILL', id], { reject: false, timeout: 10_000 });
+    };
+    const r = await timeUntilLine(argv, w.waitline!, { timeoutS: w.timeout, stop: kill });
+    if (r.found) return r;
+    if (r.timedOut) {
+      await kill();
+      return { ...r, problem: `wait line "${w.waitline}" did not appear within ${w.timeout}s` };
+    }
+    return { ...r, problem: `task ended (exit ${r.exitCode}) before the wait line "${w.waitline}": ${tail(r.output, 1)}` };
+  }
+  const r = await timeProcess(argv, { timeoutS: w.timeout, ...(w.stdin !== undefined ? { input: w.stdin } : {}) });
+  if (r.timedOut) return { ...r, problem: `task did not exit within ${w.timeout}s` };
+  if (r.exitCode !== 0) return { ...r, problem: `task exited ${r.exitCode ?? r.error}: ${tail(r.output, 1)}` };
+  if (w.expect && !r.output.includes(w.expect)) return { ...r, problem: `output lacks the expected "${w.expect}": ${tail(r.output, 1)}` };
+  return r;
+}
+
+function tail(text: string, lines: number): string {
+  return text.trim().split('\n').slice(-lines).join('\n').slice(0, 500);
+}

@@ -1,0 +1,71 @@
+// Loads a catalogue file; every error names file:line:col and the field.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { catalogSchema, type Workload } from './schema.ts';
+
+export class CatalogError extends Error {}
+
+function locate(doc: Document, lc: LineCounter, path: (string | number)[]): string {
+  // Walk up the path until a node with a source range exists (a missing field has none).
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) {
+      const { line, col } = lc.linePos(node.range[0]);
+      return `${line}:${col}`;
+    }
+  }
+  return '1:1';
+}
+
+export function parseCatalog(text: string, file: string): Workload[] {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const { line, col } = lc.linePos(e.pos[0]);
+    throw new CatalogError(`${file}:${line}:${col}: YAML syntax: ${e.message.split('\n')[0]}`);
+  }
+  const parsed = catalogSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = locate(doc, lc, issue.path);
+    const field = issue.path.join('.') || '(top level)';
+    throw new CatalogError(`${file}:${where}: ${field}: ${issue.message}`);
+  }
+  const seen = new Map<string, number>();
+  const base = dirname(resolve(file));
+  return parsed.data.workloads.map((w, i) => {
+    if (seen.has(w.name)) {
+      const where = locate(doc, lc, ['workloads', i, 'name']);
+      throw new CatalogError(`${file}:${where}: workloads.${i}.name: duplicate name "${w.name}" (also workloads.${seen.get(w.name)})`);
+    }
+    seen.set(w.name, i);
+    const command = w.pattern === 'cmd-stdin' ? (w.args ?? w.shell ?? ['sh']) : w.args;
+    return {
+      ...w,
+      mounts: w.mounts.map((m) => ({ source: resolve(base, m.source), target: m.target })),
+      command,
+      origin: `${file}#${w.name}`,
+    };
+  });
+}
+
+export function loadCatalog(file: string): Workload[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CatalogError(`${file}: cannot read the workload catalogue (${(err as NodeJS.ErrnoException).code ?? err}); pass an existing file with --workloads`);
+  }
+  return parseCatalog(text, file);
+}
+
+/** Keeps the workloads named in `only` (all when empty); an unknown name is an error. */
+export function selectWorkloads(all: Workload[], only: string[], file: string): Workload[] {
+  if (only.length === 0) return all;
+  const names = new Set(all.map((w) => w.name));
+  const unknown = only.filter((n) => !names.has(n));
+  if (unknown.length) throw new CatalogError(`--only: no workload named ${unknown.join(', ')} in ${file} (it has: ${[...names].join(', ')})`);
+  return all.filter((w) => only.includes(w.name));
+}

@@ -1,0 +1,79 @@
+// The workload catalogue: what to start and how to know it started.
+import { z } from 'zod';
+
+export const PATTERNS = ['echo-hello', 'cmd-arg', 'cmd-arg-wait', 'cmd-stdin'] as const;
+export const CATEGORIES = ['distro', 'database', 'language', 'web-server', 'other'] as const;
+
+const sizeRe = /^\d+(\.\d+)?\s*(B|KiB|MiB|GiB|KB|MB|GB)?$/;
+
+/** A file of deterministic pseudo-random (incompressible) bytes put into an image layer. */
+const fillerFile = z.object({
+  path: z.string().startsWith('/', 'must be an absolute path inside the image'),
+  size: z.string().regex(sizeRe, 'must be a size such as 32MiB'),
+}).strict();
+
+/** An image built here from busybox-static: a base layer, then one layer per entry of `layers`. */
+const busyboxBuild = z.object({
+  base: z.literal('busybox'),
+  layers: z.array(z.object({ files: z.array(fillerFile).min(1) }).strict()).default([]),
+}).strict();
+
+const imageSpec = z.union([
+  z.object({ build: busyboxBuild }).strict(),
+  z.object({ ref: z.string().min(1) }).strict(),
+]);
+
+const mount = z.object({ source: z.string().min(1), target: z.string().startsWith('/') }).strict();
+
+export const workloadSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" or "-"'),
+  category: z.enum(CATEGORIES),
+  image: imageSpec,
+  pattern: z.enum(PATTERNS),
+  args: z.array(z.string()).min(1).optional(),
+  expect: z.string().min(1).optional(),
+  waitline: z.string().min(1).optional(),
+  stdin: z.string().optional(),
+  shell: z.array(z.string()).min(1).optional(),
+  env: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
+  mounts: z.array(mount).default([]),
+  timeout: z.number().positive().default(120),
+  /** Seconds the optimizing conversion watches the workload when no wait line ends it sooner. */
+  profile_period: z.number().positive().optional(),
+}).strict().superRefine((w, ctx) => {
+  if (w.pattern === 'cmd-arg-wait' && !w.waitline) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['waitline'], message: 'required for pattern cmd-arg-wait' });
+  }
+  if (w.pattern === 'cmd-stdin' && w.stdin === undefined) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['stdin'], message: 'required for pattern cmd-stdin' });
+  }
+  if (w.pattern !== 'cmd-stdin' && w.stdin !== undefined) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['stdin'], message: `only pattern cmd-stdin reads stdin (pattern is ${w.pattern})` });
+  }
+  if ((w.pattern === 'cmd-arg' || w.pattern === 'cmd-arg-wait') && !w.args) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['args'], message: `required for pattern ${w.pattern}` });
+  }
+});
+
+export const catalogSchema = z.object({ workloads: z.array(workloadSchema).min(1) }).strict();
+
+export type WorkloadInput = z.input<typeof workloadSchema>;
+export type Pattern = (typeof PATTERNS)[number];
+
+/** A workload as the rest of hellobench sees it: validated, mounts resolved to absolute paths. */
+export type Workload = Omit<z.output<typeof workloadSchema>, 'mounts'> & {
+  mounts: { source: string; target: string }[];
+  /** The command the container runs: args, or the shell for cmd-stdin, or the image's default. */
+  command: string[] | undefined;
+  /** Where the workload was defined, for messages. */
+  origin: string;
+};
+
+const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+/** Bytes in a size such as "32MiB" (already validated by the schema). */
+export function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(s.trim());
+  if (!m) throw new Error(`not a size: ${s}`);
+  return Math.round(Number(m[1]) * (UNITS[m[2] || 'B'] ?? NaN));
+}

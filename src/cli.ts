@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Command-line wiring only: each command lives in src/commands/.
+import { Command, Option } from 'commander';
+import { MODE_NAMES } from './modes/index.ts';
+import { DEFAULT_WORKLOADS } from './commands/common.ts';
+import { doctorCommand } from './commands/doctor.ts';
+import { isUserError } from './commands/errors.ts';
+import { prepareCommand } from './commands/prepare.ts';
+import { runCommand } from './commands/run.ts';
+
+const program = new Command('hellobench')
+  .description('Measures container start-up (pull, create, run) with lazily pulled images on a real containerd lab')
+  .showHelpAfterError();
+
+const selection = (cmd: Command) => cmd
+  .option('--workloads <file>', 'workload catalogue (YAML)', DEFAULT_WORKLOADS)
+  .option('--only <names>', 'comma-separated workload names to keep')
+  .addOption(new Option('--modes <list>', `comma-separated modes (${MODE_NAMES.join(', ')})`).default(MODE_NAMES.join(',')))
+  .option('--source-registry <host>', 'registry to copy `ref:` images from, instead of the one in the reference');
+
+program.command('doctor').description('check that every component the lab needs is here')
+  .action(async () => { process.exitCode = await doctorCommand(); });
+
+selection(program.command('prepare').description('build, convert and push every image the workloads need (cached)'))
+  .action(async (opts) => { process.exitCode = await prepareCommand(opts); });
+
+selection(program.command('run').description('prepare what is missing, then measure pull/create/run of every workload and mode'))
+  .option('--samples <n>', 'samples per workload and mode (rounds)', '5')
+  .option('--seed <n>', 'seed of the per-round shuffle (random when absent; recorded)')
+  .option('--out <dir>', 'results directory (default: results/<timestamp>)')
+  .option('--percentile <p>', 'percentile shown in result.csv and the tables', '95')
+  .action(async (opts) => { process.exitCode = await runCommand(opts); });
+
+try {
+  await program.parseAsync();
+} catch (err) {
+  if (!isUserError(err)) throw err;
+  process.stderr.write(`hellobench: ${err.message}\n`);
+  process.exitCode = 2;
+}

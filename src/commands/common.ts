@@ -1,0 +1,40 @@
+// What prepare and run share: choosing workloads and modes, and a lab that is always stopped.
+import { loadCatalog, selectWorkloads } from '../catalog/load.ts';
+import type { Workload } from '../catalog/schema.ts';
+import { Lab, stopLabOnExit } from '../lab/lab.ts';
+import { parseModes, type Mode } from '../modes/index.ts';
+import { UsageError } from './errors.ts';
+
+export const DEFAULT_WORKLOADS = 'workloads/smoke.yaml';
+
+export interface SelectionOptions { workloads: string; only?: string; modes: string }
+
+export function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+export function select(opts: SelectionOptions): { workloads: Workload[]; modes: Mode[] } {
+  const all = loadCatalog(opts.workloads);
+  const only = (opts.only ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const workloads = selectWorkloads(all, only, opts.workloads);
+  let modes: Mode[];
+  try {
+    modes = parseModes(opts.modes);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return { workloads, modes };
+}
+
+/** Opens a lab with its registry and runtime up, runs `fn`, and stops the lab whatever happens. */
+export async function withLab<T>(fn: (lab: Lab) => Promise<T>, onAbort: (why: string) => void = () => {}): Promise<T> {
+  const lab = await Lab.open({ log });
+  stopLabOnExit(lab, onAbort, log);
+  try {
+    await lab.startRegistry();
+    await lab.startRuntime(false);
+    return await fn(lab);
+  } finally {
+    await lab.stop();
+  }
+}

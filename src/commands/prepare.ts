@@ -1,0 +1,23 @@
+import { prepareImages, type PrepareResult } from '../images/prepare.ts';
+import type { Lab } from '../lab/lab.ts';
+import type { Mode } from '../modes/index.ts';
+import type { Workload } from '../catalog/schema.ts';
+import { log, select, withLab, type SelectionOptions } from './common.ts';
+
+export interface PrepareCliOptions extends SelectionOptions { sourceRegistry?: string }
+
+export async function prepareIn(lab: Lab, workloads: Workload[], modes: Mode[], sourceRegistry?: string): Promise<PrepareResult> {
+  const t0 = performance.now();
+  const result = await prepareImages(lab, workloads, modes, { log, ...(sourceRegistry ? { sourceRegistry } : {}) });
+  const counts = new Map<string, number>();
+  for (const i of result.images) counts.set(i.action, (counts.get(i.action) ?? 0) + 1);
+  log(`prepared ${result.images.length} images (${[...counts].map(([a, n]) => `${n} ${a}`).join(', ') || 'none'}) in ${((performance.now() - t0) / 1000).toFixed(1)}s` +
+    (result.failures.length ? `; ${result.failures.length} failed` : ''));
+  return result;
+}
+
+export async function prepareCommand(opts: PrepareCliOptions): Promise<number> {
+  const { workloads, modes } = select(opts);
+  const result = await withLab((lab) => prepareIn(lab, workloads, modes, opts.sourceRegistry));
+  return result.failures.length ? 1 : 0;
+}

@@ -1,0 +1,113 @@
+// run: prepare what is missing, then measure every planned sample on a cold lab.
+import { join } from 'node:path';
+import { plan } from '../bench/plan.ts';
+import { measureSample } from '../bench/sampler.ts';
+import { FetchLog } from '../lab/fetchlog.ts';
+import { oneLine } from '../images/prepare.ts';
+import { resultCsv } from '../results/csv.ts';
+import { collectVersions, hostInfo, RESULTS_FORMAT, writeMeta, type RunMeta } from '../results/metadata.ts';
+import type { Sample } from '../results/sample.ts';
+import { SampleStore, writeAtomic } from '../results/store.ts';
+import { imageTables } from '../report/tables.ts';
+import { UsageError } from './errors.ts';
+import { log, select, withLab, type SelectionOptions } from './common.ts';
+import { prepareIn } from './prepare.ts';
+
+export interface RunCliOptions extends SelectionOptions {
+  samples: string;
+  seed?: string;
+  out?: string;
+  percentile: string;
+  sourceRegistry?: string;
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a whole number >= 1, got "${v}"`);
+  return n;
+}
+
+export async function runCommand(opts: RunCliOptions): Promise<number> {
+  const { workloads, modes } = select(opts);
+  const rounds = positiveInt(opts.samples, '--samples');
+  const p = Number(opts.percentile);
+  if (!(p > 0 && p <= 100)) throw new UsageError(`--percentile: expected a number in (0, 100], got "${opts.percentile}"`);
+  const seed = opts.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positiveInt(opts.seed, '--seed');
+  const runId = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
+  const outDir = opts.out ?? join('results', runId);
+  const store = new SampleStore(outDir);
+  let aborted: string | null = null;
+  const samples: Sample[] = [];
+
+  const meta: RunMeta = {
+    format: RESULTS_FORMAT, run_id: runId, started_at: new Date().toISOString(), outcome: 'running',
+    command: process.argv.slice(2),
+    options: { workloads: opts.workloads, only: opts.only ?? null, modes: modes.map((m) => m.name), samples: rounds, seed, percentile: p },
+    host: hostInfo(), versions: await collectVersions(), link: { profile: 'loopback', registry: '' },
+    planned_samples: 0, prepared: [], prepare_failures: [],
+  };
+
+  await withLab(async (lab) => {
+    log(`results go to ${outDir}`);
+    const prepared = await prepareIn(lab, workloads, modes, opts.sourceRegistry);
+    meta.prepared = prepared.images;
+    meta.prepare_failures = prepared.failures;
+    meta.link.registry = lab.registryHost;
+    const imageOf = (w: string, m: string) => prepared.images.find((i) => i.workload === w && i.mode === m);
+    const skipped = new Set(prepared.failures.map((f) => `${f.workload}/${f.mode}`));
+    for (const s of skipped) log(`skipping ${s}: it was not prepared`);
+
+    const planned = plan(workloads, modes, rounds, seed).filter((x) => imageOf(x.workload.name, x.mode.name));
+    meta.planned_samples = planned.length;
+    writeMeta(outDir, meta);
+    const fetches = new FetchLog(lab.registryLog);
+    for (const job of planned) {
+      if (aborted) break;
+      const image = imageOf(job.workload.name, job.mode.name)!;
+      let sample: Sample;
+      try {
+        await lab.reset(job.mode.prefetch);
+        sample = await measureSample(lab, fetches, { ...job, image, seed, runId });
+      } catch (err) {
+        if (aborted) break;
+        sample = {
+          schema: 1, run_id: runId, workload: job.workload.name, image: image.name, mode: job.mode.name,
+          round: job.round, index: job.index, seed, status: 'failed', reason: `lab: ${oneLine(err)}`, phases: {},
+          started_at: new Date().toISOString(), image_bytes: image.compressed_bytes, layers: image.layers, bytes_fetched: { total: 0 },
+        };
+      }
+      if (aborted) break; // a sample cut short by Ctrl-C is not a measurement
+      store.append(sample);
+      samples.push(sample);
+      log(progressLine(sample, samples.length, planned.length));
+    }
+  }, (why) => {
+    aborted = why;
+    if (meta.planned_samples) finish(`interrupted: ${why}`);
+  });
+
+  const names = workloads.map((w) => w.name);
+  /** Completes run.json and result.csv from the samples kept so far (also on Ctrl-C). */
+  function finish(outcome: string): void {
+    meta.outcome = outcome;
+    meta.finished_at = new Date().toISOString();
+    writeMeta(outDir, meta);
+    writeAtomic(join(outDir, 'result.csv'), resultCsv(samples, p, names));
+  }
+  finish('complete');
+  process.stdout.write(`\n${imageTables(samples, p, names, modes.map((m) => m.name))}\n`);
+  const bad = samples.filter((s) => s.status !== 'ok');
+  log(`${samples.length - bad.length} ok, ${bad.length} not ok of ${samples.length} samples; results in ${outDir}`);
+  for (const s of bad) log(`  ${s.workload} ${s.mode} round ${s.round}: ${s.status}: ${s.reason}`);
+  return bad.length || meta.prepare_failures.length ? 1 : 0;
+}
+
+function progressLine(s: Sample, done: number, total: number): string {
+  const f = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
+  const mb = (b: number | undefined) => ((b ?? 0) / 1e6).toFixed(1);
+  const head = `[${done}/${total}] round ${s.round + 1} ${s.workload} ${s.mode}: ${s.status}`;
+  const fetched = (s.bytes_fetched.pull ?? 0) + (s.bytes_fetched.create ?? 0);
+  const body = ` pull ${f(s.phases.pull)} create ${f(s.phases.create)} run ${f(s.phases.run)} total ${f(s.total)} s; ` +
+    `${mb(fetched)} of ${mb(s.image_bytes)} MB fetched before run`;
+  return head + body + (s.reason ? ` (${s.reason})` : '');
+}

@@ -1,0 +1,164 @@
+// prepare: puts every (workload, mode) image into the lab registry, once. Tags carry a
+// hash of everything that shapes the image, so an existing tag is a valid cache hit and
+// a changed recipe or command never reuses a stale image.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import pLimit from 'p-limit';
+import type { Workload } from '../catalog/schema.ts';
+import type { Lab } from '../lab/lab.ts';
+import { tool, toolVersion } from '../lab/tools.ts';
+import type { Mode } from '../modes/index.ts';
+import { CACHE_DIR } from '../paths.ts';
+import { buildBusyboxImage, type BusyboxRecipe } from './build.ts';
+import { compressedSize, imageLayers } from './registry.ts';
+import { optimize } from './optimize.ts';
+
+/** Bump when the way images are built or converted changes, to invalidate every cached tag. */
+const RECIPE_VERSION = 2;
+
+export interface PreparedImage {
+  workload: string;
+  mode: string;
+  /** Reference relative to the registry host (`hellobench/NAME:TAG`). */
+  name: string;
+  layers: number;
+  compressed_bytes: number;
+  action: 'built' | 'copied' | 'converted' | 'reused';
+  seconds: number;
+  /** Files the profiling run recorded as read (optimized modes). */
+  profiled_files?: number;
+}
+
+export interface PrepareFailure { workload: string; mode: string; reason: string }
+
+export interface PrepareResult { images: PreparedImage[]; failures: PrepareFailure[] }
+
+export interface PrepareOptions {
+  /** Registry (host[/prefix]) that `ref:` images are copied from; default: as written. */
+  sourceRegistry?: string;
+  log?: (line: string) => void;
+}
+
+const hash = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 12);
+
+/** Prepares all images; a failing workload is reported and the others go on. */
+export async function prepareImages(lab: Lab, workloads: Workload[], modes: readonly Mode[], opts: PrepareOptions = {}): Promise<PrepareResult> {
+  const log = opts.log ?? (() => {});
+  const ctrRemote = await toolVersion('ctr-remote');
+  const limit = pLimit(Math.max(1, Math.min(availableParallelism(), 4)));
+  const images: PreparedImage[] = [];
+  const failures: PrepareFailure[] = [];
+  await Promise.all(workloads.map((w) => limit(async () => {
+    let org: PreparedImage;
+    try {
+      org = await prepareOriginal(lab, w, opts.sourceRegistry);
+      images.push(org);
+      log(`prepare ${w.name} legacy: ${org.action} ${org.name} (${mb(org.compressed_bytes)}, ${org.layers} layers) in ${org.seconds.toFixed(1)}s`);
+    } catch (err) {
+      const reason = oneLine(err);
+      for (const m of modes) failures.push({ workload: w.name, mode: m.name, reason });
+      log(`prepare ${w.name}: FAILED: ${reason}`);
+      return;
+    }
+    for (const mode of modes) {
+      if (!mode.convert) continue;
+      try {
+        const img = await convert(lab, w, mode, org, ctrRemote);
+        images.push(img);
+        log(`prepare ${w.name} ${mode.name}: ${img.action} ${img.name} (${mb(img.compressed_bytes)}) in ${img.seconds.toFixed(1)}s`);
+      } catch (err) {
+        failures.push({ workload: w.name, mode: mode.name, reason: oneLine(err) });
+        log(`prepare ${w.name} ${mode.name}: FAILED: ${oneLine(err)}`);
+      }
+    }
+  })));
+  return { images, failures };
+}
+
+async function prepareOriginal(lab: Lab, w: Workload, sourceRegistry?: string): Promise<PreparedImage> {
+  const started = performance.now();
+  const spec = w.image;
+  const key = hash({ v: RECIPE_VERSION, spec, name: w.name });
+  const name = `hellobench/${w.name}:org-${key}`;
+  const existing = await layersOf(lab, name);
+  if (existing) return record(w, 'legacy', name, existing, 'reused', started);
+
+  const dest = `docker://${lab.registryHost}/${name}`;
+  let action: PreparedImage['action'];
+  if ('build' in spec) {
+    const work = join(CACHE_DIR, 'build', `${w.name}-${key}`);
+    const img = await buildBusyboxImage(spec.build as BusyboxRecipe, work, key);
+    await execa(tool('skopeo'), ['copy', '--quiet', '--dest-tls-verify=false', `oci:${img.layout}:${img.tag}`, dest]);
+    rmSync(work, { recursive: true, force: true });
+    action = 'built';
+  } else {
+    const src = sourceRegistry ? `${sourceRegistry.replace(/\/$/, '')}/${spec.ref.replace(/^[^/]+\.[^/]+\//, '')}` : spec.ref;
+    const r = await execa(tool('skopeo'), ['copy', '--quiet', '--dest-tls-verify=false', `docker://${src}`, dest], { reject: false, all: true });
+    if (r.exitCode !== 0) throw new Error(`cannot copy ${src}: ${lastLine(r.all)} (is its registry reachable? choose another with --source-registry)`);
+    action = 'copied';
+  }
+  const layers = await layersOf(lab, name);
+  if (!layers) throw new Error(`pushed ${name} but the registry does not list it`);
+  return record(w, 'legacy', name, layers, action, started);
+}
+
+async function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, ctrRemoteVersion: string): Promise<PreparedImage> {
+  const started = performance.now();
+  const conv = mode.convert!;
+  const profileInputs = conv.profile
+    ? { command: w.command, env: w.env, mounts: w.mounts, stdin: w.stdin, waitline: w.waitline, pattern: w.pattern, period: w.profile_period }
+    : null;
+  const key = hash({ v: RECIPE_VERSION, org: org.name, flags: conv.optimizeFlags, profileInputs, ctrRemoteVersion });
+  const name = `hellobench/${w.name}:${mode.tag}-${key}`;
+  const recordFile = join(CACHE_DIR, 'profiles', `${w.name}-${mode.tag}-${key}.jsonl`);
+  const existing = await layersOf(lab, name);
+  if (existing) return record(w, mode.name, name, existing, 'reused', started, profiledFiles(recordFile));
+
+  if (!lab.runtimeUp) await lab.startRuntime(false);
+  const ctrArgs = lab.ctrArgs();
+  const src = `${lab.registryHost}/${org.name}`;
+  const dst = `${lab.registryHost}/${name}`;
+  const pull = await execa(tool('ctr'), [...ctrArgs, 'image', 'pull', '--plain-http', src], { reject: false, all: true });
+  if (pull.exitCode !== 0) throw new Error(`ctr image pull ${src}: ${lastLine(pull.all)}`);
+  mkdirSync(join(CACHE_DIR, 'profiles'), { recursive: true });
+  await optimize({ workload: w, ctrArgs, flags: conv.optimizeFlags, recordFile: conv.profile ? recordFile : undefined, src, dst });
+  const push = await execa(tool('ctr-remote'), [...ctrArgs, 'image', 'push', '--plain-http', dst], { reject: false, all: true });
+  if (push.exitCode !== 0) throw new Error(`ctr-remote image push ${dst}: ${lastLine(push.all)}`);
+  const layers = await layersOf(lab, name);
+  if (!layers) throw new Error(`pushed ${name} but the registry does not list it`);
+  return record(w, mode.name, name, layers, 'converted', started, conv.profile ? profiledFiles(recordFile) : undefined);
+}
+
+async function layersOf(lab: Lab, name: string) {
+  const [repo, tag] = name.split(':') as [string, string];
+  return imageLayers(lab.registryHost, repo, tag);
+}
+
+function record(w: Workload, mode: string, name: string, layers: { size: number }[], action: PreparedImage['action'], started: number, profiled_files?: number): PreparedImage {
+  return {
+    workload: w.name, mode, name, layers: layers.length, compressed_bytes: compressedSize(layers as never),
+    action, seconds: (performance.now() - started) / 1000, ...(profiled_files === undefined ? {} : { profiled_files }),
+  };
+}
+
+/** Distinct files in ctr-remote's access record (one JSON object per access). */
+function profiledFiles(file: string): number | undefined {
+  try {
+    const paths = new Set<string>();
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const rec = JSON.parse(line) as { path?: string };
+      if (rec.path) paths.add(rec.path);
+    }
+    return paths.size;
+  } catch {
+    return undefined;
+  }
+}
+
+const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+export const oneLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 400);
+const lastLine = (s: string | undefined) => (s ?? '').trim().split('\n').at(-1)?.slice(0, 300) ?? '';

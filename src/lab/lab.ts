@@ -1,0 +1,307 @@
+// The lab owns every process, mount and directory of a benchmark: a private
+// containerd, the stargz snapshotter daemon, and a registry. Nothing else starts
+// or kills them. reset() gives every sample a cold start; stop() leaves nothing.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { LAB_BASE, REGISTRY_STORE } from '../paths.ts';
+import { Daemon, exeOf, isAlive } from './daemon.ts';
+import { mountsUnder, unmountUnder } from './mounts.ts';
+import { tool } from './tools.ts';
+
+export const NAMESPACE = 'hellobench';
+
+export class LabError extends Error {}
+
+export interface LabOptions {
+  /** Called with one line per lab event (start, reset, stop), for progress output. */
+  log?: (line: string) => void;
+}
+
+export class Lab {
+  readonly dir: string;
+  readonly containerdSock: string;
+  readonly stargzSock: string;
+  registryHost = '';
+  private registry: Daemon | null = null;
+  private containerd: Daemon | null = null;
+  private stargz: Daemon | null = null;
+  private prefetch: boolean | null = null;
+  private stopping: Promise<void> | null = null;
+
+  private constructor(readonly opts: LabOptions) {
+    this.dir = join(LAB_BASE, `lab-${process.pid}`);
+    this.containerdSock = join(this.dir, 'containerd', 'containerd.sock');
+    this.stargzSock = join(this.dir, 'stargz', 'stargz.sock');
+  }
+
+  /** Checks privileges, clears what a crashed run left, and creates this lab's directory. */
+  static async open(opts: LabOptions = {}): Promise<Lab> {
+    if (process.getuid?.() !== 0) {
+      throw new LabError('the lab needs root (containerd, mounts, page cache): run hellobench as root, e.g. with sudo');
+    }
+    await cleanStaleLabs(opts.log);
+    const lab = new Lab(opts);
+    mkdirSync(lab.dir, { recursive: true });
+    writeFileSync(join(lab.dir, 'owner.json'), JSON.stringify({ pid: process.pid, started: new Date().toISOString() }));
+    return lab;
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(line);
+  }
+
+  // ---- registry -----------------------------------------------------------
+
+  async startRegistry(): Promise<void> {
+    const dir = join(this.dir, 'registry');
+    mkdirSync(dir, { recursive: true });
+    mkdirSync(REGISTRY_STORE, { recursive: true });
+    const port = await freePort();
+    this.registryHost = `127.0.0.1:${port}`;
+    const config = join(dir, 'config.yml');
+    writeFileSync(config, [
+      'version: 0.1',
+      'log:',
+      '  level: info',
+      '  formatter: json',
+      '  accesslog: { disabled: true }',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${JSON.stringify(REGISTRY_STORE)}`,
+      '  delete: { enabled: true }',
+      'http:',
+      `  addr: ${this.registryHost}`,
+      '',
+    ].join('\n'));
+    const url = `http://${this.registryHost}/v2/`;
+    this.registry = new Daemon({
+      name: 'registry', dir, argv: [tool('docker-registry'), 'serve', config],
+      ready: async () => (await fetch(url)).status === 200,
+    });
+    await this.registry.start();
+    this.log(`registry up at ${this.registryHost} (store ${REGISTRY_STORE})`);
+  }
+
+  get registryLog(): string {
+    if (!this.registry) throw new LabError('registry is not running');
+    return this.registry.logFile;
+  }
+
+  // ---- containerd + stargz -------------------------------------------------
+
+  /** Starts the stargz snapshotter (with prefetch on or off) and containerd on empty state. */
+  async startRuntime(prefetch: boolean): Promise<void> {
+    const cdir = join(this.dir, 'containerd');
+    const sdir = join(this.dir, 'stargz');
+    mkdirSync(cdir, { recursive: true });
+    mkdirSync(sdir, { recursive: true });
+
+    const stargzConfig = join(sdir, 'config.toml');
+    writeFileSync(stargzConfig, [
+      `noprefetch = ${!prefetch}`,
+      // Plain HTTP to the lab registry must be allowed here too, not only on the ctr command line.
+      `[[resolver.host."${this.registryHost}".mirrors]]`,
+      `host = "${this.registryHost}"`,
+      'insecure = true',
+      '',
+    ].join('\n'));
+    this.stargz = new Daemon({
+      name: 'stargz', dir: sdir, stopSignal: 'SIGINT',
+      argv: [tool('containerd-stargz-grpc'), '--address', this.stargzSock, '--config', stargzConfig, '--root', join(sdir, 'root'), '--log-level', 'debug'],
+      ready: () => socketAnswers(this.stargzSock),
+    });
+    await this.stargz.start();
+
+    const config = join(cdir, 'config.toml');
+    writeFileSync(config, [
+      'version = 2',
+      `root = "${join(cdir, 'root')}"`,
+      `state = "${join(cdir, 'state')}"`,
+      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
+      '[grpc]',
+      `  address = "${this.containerdSock}"`,
+      '[ttrpc]',
+      `  address = "${this.containerdSock}.ttrpc"`,
+      '[debug]',
+      '  level = "info"',
+      '[plugins."io.containerd.internal.v1.opt"]',
+      `  path = "${join(cdir, 'opt')}"`,
+      '[proxy_plugins.stargz]',
+      '  type = "snapshot"',
+      `  address = "${this.stargzSock}"`,
+      '',
+    ].join('\n'));
+    this.containerd = new Daemon({
+      name: 'containerd', dir: cdir,
+      argv: [tool('containerd'), '--config', config],
+      ready: async () => (await execa(tool('ctr'), ['--address', this.containerdSock, 'version'], { reject: false, timeout: 5000 })).exitCode === 0,
+    });
+    await this.containerd.start();
+    this.prefetch = prefetch;
+  }
+
+  /** argv prefix for `ctr` against this lab's containerd and namespace. */
+  ctrArgs(): string[] {
+    return ['--address', this.containerdSock, '--namespace', NAMESPACE];
+  }
+
+  /** Stops containerd and the snapshotter with every container they ran, and wipes their state. */
+  async stopRuntime(): Promise<void> {
+    if (this.containerd) {
+      await this.killTasks();
+      await this.containerd.stop();
+      this.containerd = null;
+    }
+    await this.killShims();
+    if (this.stargz) {
+      await this.stargz.stop();
+      this.stargz = null;
+    }
+    const failed = await unmountUnder(join(this.dir, 'containerd'));
+    failed.push(...await unmountUnder(join(this.dir, 'stargz')));
+    if (failed.length) throw new LabError(`cannot unmount ${failed.join('; ')}`);
+    for (const d of [join(this.dir, 'containerd'), join(this.dir, 'stargz')]) rmSync(d, { recursive: true, force: true });
+    this.prefetch = null;
+  }
+
+  /** Cold state for the next sample: fresh daemons, empty state, dropped page cache. */
+  async reset(prefetch: boolean): Promise<void> {
+    await this.stopRuntime();
+    await execa('sync');
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+    await this.startRuntime(prefetch);
+  }
+
+  get runtimeUp(): boolean {
+    return this.containerd !== null;
+  }
+
+  get prefetchOn(): boolean | null {
+    return this.prefetch;
+  }
+
+  /** FUSE mounts the stargz snapshotter holds right now (one per lazily mounted layer). */
+  lazyMounts(): number {
+    return mountsUnder(join(this.dir, 'stargz')).filter((m) => m.fstype.startsWith('fuse')).length;
+  }
+
+  private async killTasks(): Promise<void> {
+    const ctr = tool('ctr');
+    const ls = await execa(ctr, [...this.ctrArgs(), 'task', 'ls', '-q'], { reject: false, timeout: 10_000 });
+    for (const id of ls.stdout.split('\n').map((s) => s.trim()).filter(Boolean)) {
+      await execa(ctr, [...this.ctrArgs(), 'task', 'kill', '-s', 'SIGKILL', id], { reject: false, timeout: 10_000 });
+      await execa(ctr, [...this.ctrArgs(), 'task', 'delete', '--force', id], { reject: false, timeout: 10_000 });
+    }
+  }
+
+  /** Kills shims (and the containers under them) that were started for this lab's containerd. */
+  private async killShims(): Promise<void> {
+    for (const pid of pidsWithArg(this.containerdSock)) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+  }
+
+  // ---- whole lab -------------------------------------------------------------
+
+  /** Stops everything and removes the lab directory. Safe to call twice or concurrently. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const errors: string[] = [];
+      await this.stopRuntime().catch((e: Error) => errors.push(e.message));
+      await this.registry?.stop().catch((e: Error) => errors.push(e.message));
+      this.registry = null;
+      const failed = await unmountUnder(this.dir);
+      if (failed.length) errors.push(`cannot unmount ${failed.join('; ')}`);
+      else rmSync(this.dir, { recursive: true, force: true });
+      this.log('lab stopped');
+      if (errors.length) throw new LabError(`lab stop: ${errors.join('; ')}`);
+    })();
+    return this.stopping;
+  }
+}
+
+/** PIDs of processes whose argv contains `arg` exactly (e.g. our containerd socket). */
+function pidsWithArg(arg: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(arg)) out.push(Number(name));
+    } catch { /* exited */ }
+  }
+  return out;
+}
+
+/** Removes labs whose owning hellobench process is gone: kills their daemons, unmounts, deletes. */
+export async function cleanStaleLabs(log?: (line: string) => void): Promise<void> {
+  if (!existsSync(LAB_BASE)) return;
+  for (const name of readdirSync(LAB_BASE)) {
+    if (!name.startsWith('lab-')) continue;
+    const dir = join(LAB_BASE, name);
+    let owner = 0;
+    try { owner = JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8')).pid; } catch { /* no owner */ }
+    if (owner && owner !== process.pid && isAlive(owner) && exeOf(owner)?.includes('node')) continue;
+    log?.(`cleaning up ${dir} left by a run that did not finish`);
+    for (const sub of ['containerd', 'stargz', 'registry']) {
+      const pidFile = join(dir, sub, `${sub}.pid`);
+      try {
+        const { pid, exe } = JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number; exe: string };
+        if (exeOf(pid) === exe) process.kill(pid, 'SIGKILL');
+      } catch { /* none */ }
+    }
+    for (const pid of pidsWithArg(join(dir, 'containerd', 'containerd.sock'))) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const failed = await unmountUnder(dir);
+    if (failed.length) throw new LabError(`cannot clean stale lab ${dir}: ${failed.join('; ')}`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection(path);
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Stops the lab on Ctrl-C, SIGTERM or a crash before the process exits, so no daemon,
+ * mount or directory outlives hellobench. `onAbort` runs first (e.g. to stop recording).
+ */
+export function stopLabOnExit(lab: Lab, onAbort: (why: string) => void, log: (line: string) => void): void {
+  let exiting = false;
+  const shutdown = (why: string, code: number) => {
+    if (exiting) {
+      log(`${why} again: still stopping the lab, please wait`);
+      return;
+    }
+    exiting = true;
+    onAbort(why);
+    log(`${why}: stopping the lab`);
+    lab.stop().then(
+      () => process.exit(code),
+      (err: Error) => { log(err.message); process.exit(code); },
+    );
+  };
+  process.on('SIGINT', () => shutdown('interrupted (SIGINT)', 130));
+  process.on('SIGTERM', () => shutdown('terminated (SIGTERM)', 143));
+  process.on('SIGHUP', () => shutdown('hung up (SIGHUP)', 129));
+  process.on('uncaughtException', (err) => { log(`crash: ${err.stack ?? err}`); shutdown('crash', 1); });
+  process.on('unhandledRejection', (err) => { log(`crash: ${(err as Error)?.stack ?? err}`); shutdown('crash', 1); });
+}

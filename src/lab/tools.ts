@@ -1,0 +1,76 @@
+// Finds the binaries the lab drives and reads their versions. The project's own
+// bin directory comes first so pinned builds win over whatever the system has.
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { BIN_DIR } from '../paths.ts';
+
+export type ToolName =
+  | 'containerd' | 'ctr' | 'runc' | 'containerd-shim-runc-v2' | 'ctr-remote' | 'containerd-stargz-grpc'
+  | 'docker-registry' | 'skopeo' | 'umoci' | 'busybox' | 'umount' | 'ip' | 'tc';
+
+/** How to get each tool when it is missing. */
+const HOW: Record<ToolName, string> = {
+  'containerd': 'run scripts/setup.sh (Debian package containerd)',
+  'ctr': 'run scripts/setup.sh (Debian package containerd)',
+  'runc': 'run scripts/setup.sh (Debian package runc)',
+  'containerd-shim-runc-v2': 'run scripts/setup.sh (Debian package containerd)',
+  'ctr-remote': 'run scripts/setup.sh (Debian package stargz-snapshotter)',
+  'containerd-stargz-grpc': 'run scripts/setup.sh (builds it from the Go module proxy into .hellobench/bin)',
+  'docker-registry': 'run scripts/setup.sh (Debian package docker-registry)',
+  'skopeo': 'run scripts/setup.sh (Debian package skopeo)',
+  'umoci': 'run scripts/setup.sh (Debian package umoci)',
+  'busybox': 'run scripts/setup.sh (Debian package busybox-static)',
+  'umount': 'install the Debian package mount',
+  'ip': 'run scripts/setup.sh (Debian package iproute2)',
+  'tc': 'run scripts/setup.sh (Debian package iproute2)',
+};
+
+export class MissingToolError extends Error {}
+
+const SEARCH = [BIN_DIR, ...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin', '/sbin'];
+const cache = new Map<ToolName, string>();
+
+/** Absolute path of a tool, or a MissingToolError saying how to get it. */
+export function tool(name: ToolName): string {
+  const hit = cache.get(name);
+  if (hit) return hit;
+  for (const dir of SEARCH) {
+    const p = join(dir, name);
+    try {
+      accessSync(p, constants.X_OK);
+      cache.set(name, p);
+      return p;
+    } catch { /* next */ }
+  }
+  throw new MissingToolError(`missing binary ${name}: ${HOW[name]}`);
+}
+
+export const ALL_TOOLS = Object.keys(HOW) as ToolName[];
+
+const VERSION_ARGS: Partial<Record<ToolName, string[]>> = {
+  'containerd': ['--version'], 'ctr': ['--version'], 'runc': ['--version'], 'ctr-remote': ['--version'],
+  'docker-registry': ['--version'], 'skopeo': ['--version'], 'umoci': ['--version'],
+  'containerd-stargz-grpc': ['--version'],
+};
+
+/**
+ * First line of `TOOL --version`, plus the Debian package version for packaged tools
+ * (ctr-remote, for one, reports only the containerd library it was built with).
+ */
+export async function toolVersion(name: ToolName): Promise<string> {
+  const args = VERSION_ARGS[name];
+  if (!args) return 'n/a';
+  try {
+    const path = tool(name);
+    const r = await execa(path, args, { reject: false, timeout: 10_000, all: true });
+    const own = (r.all ?? '').split('\n')[0]?.trim() || `exit ${r.exitCode}`;
+    const owner = await execa('dpkg-query', ['-S', path], { reject: false });
+    const pkg = owner.exitCode === 0 ? owner.stdout.split(':')[0]!.trim() : '';
+    if (!pkg) return own;
+    const v = await execa('dpkg-query', ['-W', '-f', '${Version}', pkg], { reject: false });
+    return `${own} [Debian ${pkg} ${v.stdout.trim()}]`;
+  } catch (err) {
+    return `unavailable (${(err as Error).message})`;
+  }
+}

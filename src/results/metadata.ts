@@ -1,0 +1,45 @@
+// run.json: what was run, on what, with which versions; written before the first sample
+// and completed at the end, so an interrupted run still says what it was.
+import { readFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { ALL_TOOLS, toolVersion } from '../lab/tools.ts';
+import { PROJECT_ROOT } from '../paths.ts';
+import { META_FILE, writeAtomic } from './store.ts';
+
+export const RESULTS_FORMAT = 1;
+
+export interface RunMeta {
+  format: number;
+  run_id: string;
+  started_at: string;
+  finished_at?: string;
+  /** complete | interrupted (a reason) */
+  outcome: string;
+  command: string[];
+  options: Record<string, unknown>;
+  host: { kernel: string; cpu: string; cores: number; memory_gib: number };
+  versions: Record<string, string>;
+  link: { profile: string; registry: string };
+  planned_samples: number;
+  prepared: unknown[];
+  prepare_failures: unknown[];
+}
+
+export async function collectVersions(): Promise<Record<string, string>> {
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const out: Record<string, string> = { hellobench: pkg.version, node: process.version };
+  for (const t of ALL_TOOLS) {
+    const v = await toolVersion(t);
+    if (v !== 'n/a') out[t] = v;
+  }
+  return out;
+}
+
+export function hostInfo(): RunMeta['host'] {
+  return { kernel: release(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30) };
+}
+
+export function writeMeta(dir: string, meta: RunMeta): void {
+  writeAtomic(join(dir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+}

@@ -1,0 +1,36 @@
+// The Sample record: the contract between measuring and reporting. One JSON object per
+// line of samples.jsonl; every report can be rebuilt from these alone.
+export const SAMPLE_SCHEMA = 1;
+
+export type SampleStatus = 'ok' | 'failed' | 'timeout' | 'invalid';
+export type PhaseName = 'pull' | 'create' | 'run';
+export const PHASES: readonly PhaseName[] = ['pull', 'create', 'run'];
+
+export interface Sample {
+  schema: number;
+  run_id: string;
+  workload: string;
+  /** The image reference pulled, relative to the lab registry. */
+  image: string;
+  mode: string;
+  round: number;
+  /** Position of this sample in the run (0-based). */
+  index: number;
+  seed: number;
+  status: SampleStatus;
+  reason?: string;
+  /** Seconds per phase; a phase not reached is absent. */
+  phases: Partial<Record<PhaseName, number>>;
+  /** pull + create + run, present when all three were measured. */
+  total?: number;
+  started_at: string;
+  /** Compressed size of the image's layers: what a full pull fetches. */
+  image_bytes: number;
+  layers: number;
+  /** Bytes the registry served during each phase (blob and manifest responses). */
+  bytes_fetched: Partial<Record<PhaseName, number>> & { total: number };
+  /** FUSE mounts held by the stargz snapshotter right after the pull (lazy modes). */
+  lazy_mounts?: number;
+  /** Last lines the workload printed, for failures and for checking. */
+  output_tail?: string;
+}
