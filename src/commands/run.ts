@@ -47,6 +47,15 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     planned_samples: 0, prepared: [], prepare_failures: [],
   };
 
+  const names = workloads.map((w) => w.name);
+  /** Completes run.json and result.csv from the samples kept so far (also on Ctrl-C). */
+  function finish(outcome: string): void {
+    meta.outcome = outcome;
+    meta.finished_at = new Date().toISOString();
+    writeMeta(outDir, meta);
+    writeAtomic(join(outDir, 'result.csv'), resultCsv(samples, p, names));
+  }
+
   await withLab(async (lab) => {
     log(`results go to ${outDir}`);
     const prepared = await prepareIn(lab, workloads, modes, opts.sourceRegistry);
@@ -86,14 +95,6 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     if (meta.planned_samples) finish(`interrupted: ${why}`);
   });
 
-  const names = workloads.map((w) => w.name);
-  /** Completes run.json and result.csv from the samples kept so far (also on Ctrl-C). */
-  function finish(outcome: string): void {
-    meta.outcome = outcome;
-    meta.finished_at = new Date().toISOString();
-    writeMeta(outDir, meta);
-    writeAtomic(join(outDir, 'result.csv'), resultCsv(samples, p, names));
-  }
   finish('complete');
   process.stdout.write(`\n${imageTables(samples, p, names, modes.map((m) => m.name))}\n`);
   const bad = samples.filter((s) => s.status !== 'ok');

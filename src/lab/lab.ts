@@ -292,7 +292,11 @@ export function stopLabOnExit(lab: Lab, onAbort: (why: string) => void, log: (li
       return;
     }
     exiting = true;
-    onAbort(why);
+    try {
+      onAbort(why);
+    } catch (err) {
+      log(`while stopping: ${(err as Error).message}`);
+    }
     log(`${why}: stopping the lab`);
     lab.stop().then(
       () => process.exit(code),

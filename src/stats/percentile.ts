@@ -1,11 +1,18 @@
 // Percentiles and the per (image, mode, phase) figures the run prints and result.csv holds.
-import { quantileSorted } from 'simple-statistics';
 import { PHASES, type PhaseName, type Sample } from '../results/sample.ts';
 
-/** The p-th percentile (0-100) with linear interpolation between order statistics. */
+/**
+ * The p-th percentile (0-100), interpolating linearly between order statistics: numpy's
+ * default, which upstream's charts use. (simple-statistics' quantile picks an order
+ * statistic instead, which for 5 samples makes p95 the maximum.)
+ */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) throw new Error('percentile of no values');
-  return quantileSorted([...values].sort((a, b) => a - b), p / 100);
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * (p / 100);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
 export type Metric = PhaseName | 'total';

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, type-checks, then runs the unit tests and
+# the end-to-end tests that drive the real lab (as root). Leaves no service running.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/setup.sh"
+cd "$root"
+npx tsc --noEmit
+exec node --import tsx --test --test-concurrency=1 test/unit/*.test.ts test/e2e/*.test.ts

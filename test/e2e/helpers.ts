@@ -1,0 +1,34 @@
+// Runs the real CLI and inspects what the lab left on the machine.
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import type { Sample } from '../../src/results/sample.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const LAB_BASE = process.env.HELLOBENCH_LAB_BASE ?? '/var/lib/hellobench';
+
+export function cli(args: string[], opts: { detached?: boolean } = {}): ResultPromise<{ reject: false; all: true; cwd: string; detached: boolean }> {
+  return execa(join(ROOT, 'bin/hellobench'), args, { reject: false, all: true, cwd: ROOT, detached: opts.detached ?? false });
+}
+
+export function readSamples(dir: string): Sample[] {
+  const text = readFileSync(join(dir, 'samples.jsonl'), 'utf8');
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Sample);
+}
+
+/** Everything a lab could leave behind: processes, mounts, directories. Empty when clean. */
+export function leftovers(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      if (cmd.includes(`${LAB_BASE}/lab-`)) out.push(`process ${pid}: ${cmd.slice(0, 120)}`);
+    } catch { /* exited */ }
+  }
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const target = line.split(' ')[4];
+    if (target?.startsWith(LAB_BASE)) out.push(`mount ${target}`);
+  }
+  if (existsSync(LAB_BASE)) for (const d of readdirSync(LAB_BASE)) if (d.startsWith('lab-')) out.push(`directory ${join(LAB_BASE, d)}`);
+  return out;
+}

@@ -1,0 +1,104 @@
+// Drives the real lab (containerd, runc, stargz snapshotter, registry) through the CLI
+// on small images. Needs root, like the benchmark itself.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse } from 'csv-parse/sync';
+import { cli, leftovers, readSamples } from './helpers.ts';
+
+const MODES = ['legacy', 'estargz-noopt', 'estargz', 'zstdchunked'];
+const out = (name: string) => join(mkdtempSync(join(tmpdir(), 'hellobench-e2e-')), name);
+
+before(() => {
+  assert.equal(process.getuid?.(), 0, 'the end-to-end tests drive a real containerd and need root');
+  assert.deepEqual(leftovers(), [], 'a previous run left lab state behind');
+});
+
+test('smoke catalogue: every mode gives ok samples, lazy ones really lazy, nothing left behind', async () => {
+  const dir = out('smoke');
+  const r = await cli(['run', '--workloads', 'workloads/smoke.yaml', '--samples', '1', '--seed', '7', '--out', dir]);
+  assert.equal(r.exitCode, 0, r.all);
+  const samples = readSamples(dir);
+  assert.equal(samples.length, 16, 'one sample per workload and mode');
+  for (const s of samples) {
+    const label = `${s.workload}/${s.mode}`;
+    assert.equal(s.status, 'ok', `${label}: ${s.reason}`);
+    for (const p of ['pull', 'create', 'run'] as const) assert.ok((s.phases[p] ?? 0) > 0, `${label}: ${p} must be positive`);
+    assert.ok(Math.abs(s.total! - (s.phases.pull! + s.phases.create! + s.phases.run!)) < 1e-9);
+    const beforeRun = (s.bytes_fetched.pull ?? 0) + (s.bytes_fetched.create ?? 0);
+    if (s.mode === 'legacy') {
+      assert.equal(s.lazy_mounts, undefined);
+      assert.ok(beforeRun >= s.image_bytes, `${label}: legacy fetched ${beforeRun} of ${s.image_bytes} bytes before the container started`);
+    } else {
+      assert.ok((s.lazy_mounts ?? 0) >= s.layers, `${label}: ${s.lazy_mounts} FUSE mounts for ${s.layers} layers`);
+      // Without prefetch a lazy pull fetches manifests and TOCs only; with it, also what the profile marked.
+      if (s.mode === 'estargz-noopt') assert.ok(s.bytes_fetched.pull! < 0.05 * s.image_bytes, `${label}: the lazy pull fetched ${s.bytes_fetched.pull} of ${s.image_bytes} bytes`);
+      assert.ok(beforeRun < 0.5 * s.image_bytes, `${label}: ${beforeRun} of ${s.image_bytes} bytes fetched before the run`);
+    }
+  }
+  assert.deepEqual(new Set(samples.map((s) => s.mode)), new Set(MODES));
+  const expectOutput = samples.find((s) => s.workload === 'script')!;
+  assert.match(expectOutput.output_tail ?? '', /hello from a mounted file/);
+
+  const csv = parse(readFileSync(join(dir, 'result.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  assert.equal(csv.length, 4 * 3);
+  for (const row of csv) for (const m of MODES) assert.ok(Number(row[m]) > 0, `result.csv ${row.image}/${row.operation}/${m}`);
+  const meta = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+  assert.equal(meta.outcome, 'complete');
+  assert.equal(meta.options.seed, 7);
+  for (const t of ['containerd', 'runc', 'ctr-remote', 'containerd-stargz-grpc', 'hellobench']) assert.ok(meta.versions[t], `version of ${t}`);
+  assert.match(r.stdout, /\|mode\|pull\(sec\)\|create\(sec\)\|run\(sec\)\|/);
+  assert.deepEqual(leftovers(), []);
+});
+
+test('a catalogue of our own: other commands and wait lines; a wait line that never comes is a timeout and the run goes on', async () => {
+  const dir = out('own');
+  const r = await cli(['run', '--workloads', 'test/fixtures/own.yaml', '--modes', 'legacy,estargz-noopt', '--samples', '1', '--out', dir]);
+  assert.equal(r.exitCode, 1, 'not-ok samples make the exit code non-zero');
+  const samples = readSamples(dir);
+  assert.equal(samples.length, 6);
+  for (const s of samples.filter((x) => x.workload !== 'never-ready')) assert.equal(s.status, 'ok', `${s.workload}/${s.mode}: ${s.reason}`);
+  const late = samples.find((s) => s.workload === 'late-server' && s.mode === 'legacy')!;
+  assert.ok(late.phases.run! >= 1 && late.phases.run! < 10, `run phase ends at the wait line (${late.phases.run} s)`);
+  for (const s of samples.filter((x) => x.workload === 'never-ready')) {
+    assert.equal(s.status, 'timeout');
+    assert.match(s.reason ?? '', /wait line "this line never comes" did not appear within 4s/);
+  }
+  assert.deepEqual(leftovers(), []);
+});
+
+test('Ctrl-C in the middle keeps finished samples and leaves no daemon, mount or directory', async () => {
+  const dir = out('interrupted');
+  const child = cli(['run', '--workloads', 'workloads/smoke.yaml', '--modes', 'legacy,estargz', '--samples', '5', '--out', dir], { detached: true });
+  const file = join(dir, 'samples.jsonl');
+  const deadline = Date.now() + 240_000;
+  while (Date.now() < deadline) {
+    if (existsSync(file) && readFileSync(file, 'utf8').split('\n').filter(Boolean).length >= 2) break;
+    await sleep(100);
+  }
+  await sleep(300); // land inside a sample, not between two
+  process.kill(-child.pid!, 'SIGINT'); // the whole process group, as a terminal does
+  const r = await child;
+  assert.equal(r.exitCode, 130, r.all);
+  const samples = readSamples(dir); // every line parses: nothing half-written
+  assert.ok(samples.length >= 2 && samples.length < 40, `${samples.length} samples kept`);
+  assert.match(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).outcome, /^interrupted/);
+  assert.ok(existsSync(join(dir, 'result.csv')));
+  assert.deepEqual(leftovers(), []);
+});
+
+test('bad input: one clear line naming the file, field or component', async () => {
+  const bad = await cli(['run', '--workloads', 'test/fixtures/bad.yaml']);
+  assert.equal(bad.exitCode, 2);
+  assert.match(bad.stderr.trim(), /^hellobench: test\/fixtures\/bad\.yaml:\d+:\d+: workloads\.0\.waitline: required for pattern cmd-arg-wait$/);
+  const mode = await cli(['run', '--modes', 'legacy,turbo']);
+  assert.equal(mode.exitCode, 2);
+  assert.equal(mode.stderr.trim(), 'hellobench: unknown mode "turbo": choose from legacy, estargz-noopt, estargz, zstdchunked');
+  const missing = await cli(['prepare', '--workloads', 'no/such.yaml']);
+  assert.equal(missing.exitCode, 2);
+  assert.match(missing.stderr.trim(), /^hellobench: no\/such\.yaml: cannot read the workload catalogue \(ENOENT\)/);
+  assert.deepEqual(leftovers(), []);
+});

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { timeProcess, timeUntilLine } from '../../src/bench/timer.ts';
+import { createArgv } from '../../src/bench/sampler.ts';
+import { parseCatalog } from '../../src/catalog/load.ts';
+import { modeByName } from '../../src/modes/index.ts';
+import type { Lab } from '../../src/lab/lab.ts';
+
+const node = process.execPath;
+
+test('timeProcess times a real process and keeps its exit code and output', async () => {
+  const r = await timeProcess([node, '-e', 'setTimeout(() => { console.log("hi"); process.exit(3) }, 200)'], { timeoutS: 10 });
+  assert.equal(r.exitCode, 3);
+  assert.match(r.output, /hi/);
+  assert.ok(r.seconds >= 0.2 && r.seconds < 5, `seconds ${r.seconds}`);
+});
+
+test('timeProcess feeds stdin and reports a timeout', async () => {
+  const echo = await timeProcess([node, '-e', 'process.stdin.pipe(process.stdout)'], { timeoutS: 10, input: 'from stdin\n' });
+  assert.equal(echo.output.trim(), 'from stdin');
+  const slow = await timeProcess([node, '-e', 'setTimeout(() => {}, 10000)'], { timeoutS: 0.3 });
+  assert.equal(slow.timedOut, true);
+  assert.ok(slow.seconds < 5);
+});
+
+test('timeUntilLine stops the clock at the wait line, not at the exit', async () => {
+  let stopped = false;
+  const r = await timeUntilLine([node, '-e', 'setTimeout(() => console.log("x: server ready now"), 300); setTimeout(() => {}, 1500)'], 'server ready', {
+    timeoutS: 10, stop: async () => { stopped = true; },
+  });
+  assert.equal(r.found, true);
+  assert.equal(stopped, true);
+  assert.ok(r.seconds >= 0.3 && r.seconds < 1.4, `seconds ${r.seconds} should end at the line, before the exit at 1.5 s`);
+});
+
+test('timeUntilLine reports a line that never comes as a timeout', async () => {
+  const r = await timeUntilLine([node, '-e', 'console.log("starting"); setTimeout(() => {}, 10000)'], 'ready', { timeoutS: 0.5, stop: async () => {} });
+  assert.equal(r.found, false);
+  assert.equal(r.timedOut, true);
+});
+
+test('create puts -- between the container id and the workload command', () => {
+  const [w] = parseCatalog(`workloads:
+  - name: py
+    category: language
+    image: { ref: r/py:1 }
+    pattern: cmd-arg
+    args: [python3, -c, "print('hello')"]
+    env: { K: v }
+    mounts: [{ source: /s, target: /t }]
+`, 'w.yaml');
+  const lab = { ctrArgs: () => ['--address', 'sock', '--namespace', 'hb'] } as unknown as Lab;
+  const argv = createArgv(lab, w!, modeByName('estargz'), 'host/py:esgz', 'id1');
+  const tail = argv.slice(argv.indexOf('create') + 1);
+  assert.deepEqual(tail, ['--snapshotter', 'stargz', '--env', 'K=v', '--mount', 'type=bind,src=/s,dst=/t,options=rbind:ro',
+    'host/py:esgz', 'id1', '--', 'python3', '-c', "print('hello')"]);
+  const legacy = createArgv(lab, w!, modeByName('legacy'), 'host/py:org', 'id2');
+  assert.ok(!legacy.includes('--snapshotter'));
+});
