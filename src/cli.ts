@@ -7,6 +7,8 @@ import { doctorCommand } from './commands/doctor.ts';
 import { isUserError } from './commands/errors.ts';
 import { prepareCommand } from './commands/prepare.ts';
 import { runCommand } from './commands/run.ts';
+import { reportCommand } from './commands/report.ts';
+import { compareCommand } from './commands/compare.ts';
 
 const program = new Command('hellobench')
   .description('Measures container start-up (pull, create, run) with lazily pulled images on a real containerd lab')
@@ -30,6 +32,15 @@ selection(program.command('run').description('prepare what is missing, then meas
   .option('--out <dir>', 'results directory (default: results/<timestamp>)')
   .option('--percentile <p>', 'percentile shown in result.csv and the tables', '95')
   .action(async (opts) => { process.exitCode = await runCommand(opts); });
+
+program.command('report').argument('<results-dir>').description('(re)build CSV, Markdown, charts, HTML and badge from a run\'s samples')
+  .option('--percentile <p>', 'percentile shown per phase', '95')
+  .action(async (dir, opts) => { process.exitCode = await reportCommand(dir, opts); });
+
+program.command('compare').argument('<base-dir>').argument('<new-dir>').description('what changed between two runs, beyond the noise of both')
+  .option('--out <dir>', 'where compare.md and compare.html go (default: the new run\'s directory)')
+  .option('--fail-on-regression', 'exit 1 when any image x mode got slower beyond the noise')
+  .action(async (base, next, opts) => { process.exitCode = await compareCommand(base, next, opts); });
 
 try {
   await program.parseAsync();

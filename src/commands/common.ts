@@ -1,7 +1,7 @@
 // What prepare and run share: choosing workloads and modes, and a lab that is always stopped.
 import { loadCatalog, selectWorkloads } from '../catalog/load.ts';
 import type { Workload } from '../catalog/schema.ts';
-import { Lab, stopLabOnExit } from '../lab/lab.ts';
+import { Lab, stopLabOnExit, type ExitHooks } from '../lab/lab.ts';
 import { parseModes, type Mode } from '../modes/index.ts';
 import { UsageError } from './errors.ts';
 
@@ -27,9 +27,9 @@ export function select(opts: SelectionOptions): { workloads: Workload[]; modes: 
 }
 
 /** Opens a lab with its registry and runtime up, runs `fn`, and stops the lab whatever happens. */
-export async function withLab<T>(fn: (lab: Lab) => Promise<T>, onAbort: (why: string) => void = () => {}): Promise<T> {
+export async function withLab<T>(fn: (lab: Lab) => Promise<T>, hooks: ExitHooks = {}): Promise<T> {
   const lab = await Lab.open({ log });
-  stopLabOnExit(lab, onAbort, log);
+  stopLabOnExit(lab, hooks, log);
   try {
     await lab.startRegistry();
     await lab.startRuntime(false);

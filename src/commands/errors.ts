@@ -4,10 +4,11 @@ import { DaemonError } from '../lab/daemon.ts';
 import { LabError } from '../lab/lab.ts';
 import { MissingToolError } from '../lab/tools.ts';
 import { RegistryError } from '../images/registry.ts';
+import { ReportError } from '../report/input.ts';
 
 export class UsageError extends Error {}
 
-const USER_ERRORS = [UsageError, CatalogError, DaemonError, LabError, MissingToolError, RegistryError];
+const USER_ERRORS = [UsageError, CatalogError, DaemonError, LabError, MissingToolError, RegistryError, ReportError];
 
 export function isUserError(err: unknown): err is Error {
   return USER_ERRORS.some((E) => err instanceof E);

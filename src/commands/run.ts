@@ -4,11 +4,12 @@ import { plan } from '../bench/plan.ts';
 import { measureSample } from '../bench/sampler.ts';
 import { FetchLog } from '../lab/fetchlog.ts';
 import { oneLine } from '../images/prepare.ts';
-import { resultCsv } from '../results/csv.ts';
 import { collectVersions, hostInfo, RESULTS_FORMAT, writeMeta, type RunMeta } from '../results/metadata.ts';
 import type { Sample } from '../results/sample.ts';
-import { SampleStore, writeAtomic } from '../results/store.ts';
-import { imageTables } from '../report/tables.ts';
+import { SampleStore } from '../results/store.ts';
+import { buildReport } from '../report/index.ts';
+import { markdownTable } from '../report/markdown.ts';
+import { buildModel } from '../report/model.ts';
 import { UsageError } from './errors.ts';
 import { log, select, withLab, type SelectionOptions } from './common.ts';
 import { prepareIn } from './prepare.ts';
@@ -42,18 +43,20 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   const meta: RunMeta = {
     format: RESULTS_FORMAT, run_id: runId, started_at: new Date().toISOString(), outcome: 'running',
     command: process.argv.slice(2),
-    options: { workloads: opts.workloads, only: opts.only ?? null, modes: modes.map((m) => m.name), samples: rounds, seed, percentile: p },
+    options: { workloads: opts.workloads, only: opts.only ?? null, workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), samples: rounds, seed, percentile: p },
     host: hostInfo(), versions: await collectVersions(), link: { profile: 'loopback', registry: '' },
     planned_samples: 0, prepared: [], prepare_failures: [],
   };
 
-  const names = workloads.map((w) => w.name);
-  /** Completes run.json and result.csv from the samples kept so far (also on Ctrl-C). */
-  function finish(outcome: string): void {
+  /** Completes run.json, then every report file from the samples kept so far (also on Ctrl-C). */
+  async function finish(outcome: string): Promise<void> {
     meta.outcome = outcome;
     meta.finished_at = new Date().toISOString();
     writeMeta(outDir, meta);
-    writeAtomic(join(outDir, 'result.csv'), resultCsv(samples, p, names));
+    if (samples.length === 0) return;
+    const { input } = await buildReport(outDir, p);
+    const model = buildModel(input);
+    process.stdout.write(`\n${model.tables.map((t) => `### ${t.caption}\n\n${markdownTable(t)}\n`).join('\n')}\n`);
   }
 
   await withLab(async (lab) => {
@@ -90,13 +93,12 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
       samples.push(sample);
       log(progressLine(sample, samples.length, planned.length));
     }
-  }, (why) => {
-    aborted = why;
-    if (meta.planned_samples) finish(`interrupted: ${why}`);
+  }, {
+    onAbort: (why) => { aborted = why; },
+    afterStop: async () => { if (meta.planned_samples) await finish(`interrupted: ${aborted}`); },
   });
 
-  finish('complete');
-  process.stdout.write(`\n${imageTables(samples, p, names, modes.map((m) => m.name))}\n`);
+  await finish('complete');
   const bad = samples.filter((s) => s.status !== 'ok');
   log(`${samples.length - bad.length} ok, ${bad.length} not ok of ${samples.length} samples; results in ${outDir}`);
   for (const s of bad) log(`  ${s.workload} ${s.mode} round ${s.round}: ${s.status}: ${s.reason}`);

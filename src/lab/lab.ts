@@ -280,11 +280,18 @@ function freePort(): Promise<number> {
   });
 }
 
+export interface ExitHooks {
+  /** Runs first, synchronously (e.g. to stop recording samples). */
+  onAbort?: (why: string) => void;
+  /** Runs once the lab is stopped, before the process exits (e.g. to write the report). */
+  afterStop?: () => Promise<void>;
+}
+
 /**
  * Stops the lab on Ctrl-C, SIGTERM or a crash before the process exits, so no daemon,
- * mount or directory outlives hellobench. `onAbort` runs first (e.g. to stop recording).
+ * mount or directory outlives hellobench.
  */
-export function stopLabOnExit(lab: Lab, onAbort: (why: string) => void, log: (line: string) => void): void {
+export function stopLabOnExit(lab: Lab, hooks: ExitHooks, log: (line: string) => void): void {
   let exiting = false;
   const shutdown = (why: string, code: number) => {
     if (exiting) {
@@ -292,16 +299,16 @@ export function stopLabOnExit(lab: Lab, onAbort: (why: string) => void, log: (li
       return;
     }
     exiting = true;
+    const warn = (err: unknown) => log(`while stopping: ${(err as Error)?.message ?? err}`);
     try {
-      onAbort(why);
+      hooks.onAbort?.(why);
     } catch (err) {
-      log(`while stopping: ${(err as Error).message}`);
+      warn(err);
     }
     log(`${why}: stopping the lab`);
-    lab.stop().then(
-      () => process.exit(code),
-      (err: Error) => { log(err.message); process.exit(code); },
-    );
+    void lab.stop().catch(warn)
+      .then(() => hooks.afterStop?.()).catch(warn)
+      .finally(() => process.exit(code));
   };
   process.on('SIGINT', () => shutdown('interrupted (SIGINT)', 130));
   process.on('SIGTERM', () => shutdown('terminated (SIGTERM)', 143));

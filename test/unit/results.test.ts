@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { bytesBetween, parseFetches } from '../../src/lab/fetchlog.ts';
-import { resultCsv } from '../../src/results/csv.ts';
+import { resultCsv } from '../../src/report/csv.ts';
+import { summarize } from '../../src/stats/summary.ts';
 import type { Sample } from '../../src/results/sample.ts';
 import { loadSamples, SampleStore } from '../../src/results/store.ts';
 import { percentile } from '../../src/stats/percentile.ts';
@@ -28,7 +29,7 @@ test('percentile interpolates linearly like numpy', () => {
 
 test('result.csv keeps upstream layout; failed samples and unmeasured modes stay empty', () => {
   const samples = [sample('py', 'legacy', 1), sample('py', 'legacy', 2), sample('py', 'estargz', 0.5), sample('py', 'estargz-noopt', 9, 'failed')];
-  const rows = parse(resultCsv(samples, 50, ['py']), { columns: true }) as Record<string, string>[];
+  const rows = parse(resultCsv(summarize(samples, { percentile: 50, seed: 1 })), { columns: true }) as Record<string, string>[];
   assert.deepEqual(Object.keys(rows[0]!), ['image', 'operation', 'legacy', 'estargz-noopt', 'estargz', 'zstdchunked']);
   assert.deepEqual(rows.map((r) => r.operation), ['pull', 'create', 'run']);
   assert.equal(Number(rows[0]!.legacy), 1.5);

@@ -1,0 +1,122 @@
+// Chart specs (vega-lite) and their rendering to SVG and PNG without a browser.
+// Fonts are pinned (DejaVu Sans, shipped by Debian's fonts-dejavu-core) in both the spec
+// and the rasteriser, so every machine draws the same picture.
+import { existsSync } from 'node:fs';
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { PHASES } from '../results/sample.ts';
+import type { Summary } from '../stats/summary.ts';
+
+const FONT = 'DejaVu Sans';
+const FONT_FILES = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'];
+const PHASE_COLORS = ['#4c78a8', '#f58518', '#54a24b'];
+
+const config = {
+  font: FONT,
+  background: 'white',
+  axis: { labelFont: FONT, titleFont: FONT, labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFont: FONT, titleFont: FONT },
+  title: { font: FONT, fontSize: 14 },
+  view: { stroke: null },
+};
+
+/** Width that gives every bar room: one group per image, one bar per mode. */
+function width(summary: Summary): number {
+  return Math.max(360, summary.workloads.length * (summary.modes.length * 22 + 30));
+}
+
+/** Upstream's chart: one group per image, one bar per mode, stacked pull / create / run at the percentile. */
+export function startupSpec(summary: Summary): TopLevelSpec {
+  const rows: Record<string, unknown>[] = [];
+  const missing: Record<string, unknown>[] = [];
+  let n = 0;
+  for (const c of summary.cells) {
+    if (!c.stats.total) {
+      missing.push({ image: c.workload, mode: c.mode, label: 'no ok sample' });
+      continue;
+    }
+    n = Math.max(n, c.stats.total.n);
+    PHASES.forEach((phase, order) => rows.push({ image: c.workload, mode: c.mode, phase, order, seconds: c.stats[phase]!.p }));
+  }
+  // Image names sit below the rotated mode labels drawn under each bar.
+  const x = { field: 'image', type: 'nominal', sort: summary.workloads, title: null, axis: { labelAngle: 0, labelPadding: 92, labelFontWeight: 'bold', ticks: false } } as const;
+  const xOffset = { field: 'mode', type: 'nominal', sort: summary.modes } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `Time to take for starting up containers (${summary.percentile} pctl., ${n} samples)`,
+    width: width(summary), height: 300, config,
+    layer: [
+      {
+        data: { values: rows },
+        mark: { type: 'bar' },
+        encoding: {
+          x, xOffset,
+          y: { field: 'seconds', type: 'quantitative', aggregate: 'sum', stack: 'zero', title: 'time[sec]' },
+          color: { field: 'phase', type: 'nominal', sort: [...PHASES], scale: { domain: [...PHASES], range: PHASE_COLORS }, title: 'phase' },
+          order: { field: 'order', type: 'quantitative' },
+          tooltip: [{ field: 'image' }, { field: 'mode' }, { field: 'phase' }, { field: 'seconds', format: '.3f' }],
+        },
+      },
+      {
+        data: { values: rows.filter((r) => r.phase === 'pull') },
+        mark: { type: 'text', angle: 270, align: 'right', baseline: 'middle', dy: 0, fontSize: 9, y: 'height', yOffset: 4 },
+        encoding: { x, xOffset, text: { field: 'mode' } },
+      },
+      ...(missing.length ? [{
+        data: { values: missing },
+        mark: { type: 'text' as const, angle: 270, align: 'left' as const, baseline: 'middle' as const, fontSize: 9, color: '#b00', y: 'height' as const, yOffset: -4 },
+        encoding: { x, xOffset, text: { field: 'label' } },
+      }] : []),
+    ],
+  } as TopLevelSpec;
+}
+
+/** The total per image and mode: median with its 95% bootstrap interval, so the noise is visible. */
+export function totalsSpec(summary: Summary): TopLevelSpec {
+  const rows = summary.cells.filter((c) => c.stats.total).map((c) => ({
+    image: c.workload, mode: c.mode, median: c.stats.total!.median, low: c.stats.total!.ci[0], high: c.stats.total!.ci[1], n: c.stats.total!.n,
+  }));
+  const x = { field: 'image', type: 'nominal', sort: summary.workloads, title: null, axis: { labelAngle: 0 } } as const;
+  const xOffset = { field: 'mode', type: 'nominal', sort: summary.modes } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Total start-up time: median and 95% confidence interval',
+    width: width(summary), height: 260, config,
+    data: { values: rows },
+    layer: [
+      {
+        mark: { type: 'bar' },
+        encoding: {
+          x, xOffset,
+          y: { field: 'median', type: 'quantitative', title: 'time[sec]' },
+          color: { field: 'mode', type: 'nominal', sort: summary.modes, title: 'mode' },
+          tooltip: [{ field: 'image' }, { field: 'mode' }, { field: 'median', format: '.3f' }, { field: 'low', format: '.3f' }, { field: 'high', format: '.3f' }, { field: 'n' }],
+        },
+      },
+      {
+        mark: { type: 'errorbar', ticks: true, color: 'black' },
+        encoding: { x, xOffset, y: { field: 'low', type: 'quantitative', title: 'time[sec]' }, y2: { field: 'high' } },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export function svgToPng(svg: string): Buffer {
+  const fontFiles = FONT_FILES.filter((f) => existsSync(f));
+  if (fontFiles.length === 0) throw new Error(`no chart font: install the Debian package fonts-dejavu-core (run scripts/setup.sh)`);
+  const png = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: 2 },
+    font: { fontFiles, loadSystemFonts: false, defaultFontFamily: FONT, sansSerifFamily: FONT },
+  }).render().asPng();
+  return Buffer.from(png);
+}

@@ -1,0 +1,56 @@
+// What every exporter gets: the samples, the run's metadata and the summary of both.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MODE_NAMES } from '../modes/index.ts';
+import { RESULTS_FORMAT, type RunMeta } from '../results/metadata.ts';
+import { SAMPLE_SCHEMA, type Sample } from '../results/sample.ts';
+import { loadSamples, META_FILE } from '../results/store.ts';
+import { summarize, type Summary } from '../stats/summary.ts';
+
+export class ReportError extends Error {}
+
+export interface ReportInput {
+  dir: string;
+  samples: Sample[];
+  /** Absent when run.json is missing (an early interruption): reports say so. */
+  meta: RunMeta | null;
+  summary: Summary;
+  /** Lines of samples.jsonl that could not be read (an interrupted write). */
+  warnings: string[];
+}
+
+export function loadReportInput(dir: string, percentile: number): ReportInput {
+  if (!existsSync(dir)) throw new ReportError(`${dir}: no such results directory`);
+  let loaded;
+  try {
+    loaded = loadSamples(dir);
+  } catch (err) {
+    throw new ReportError((err as Error).message);
+  }
+  const warnings = [...loaded.skipped];
+  const metaFile = join(dir, META_FILE);
+  let meta: RunMeta | null = null;
+  if (existsSync(metaFile)) {
+    try {
+      meta = JSON.parse(readFileSync(metaFile, 'utf8')) as RunMeta;
+    } catch {
+      warnings.push(`${metaFile}: unreadable; the report lacks the run's environment`);
+    }
+  } else {
+    warnings.push(`${metaFile}: missing; the report lacks the run's environment`);
+  }
+  if (meta && meta.format > RESULTS_FORMAT) {
+    throw new ReportError(`${metaFile}: results format ${meta.format} is newer than this hellobench reads (${RESULTS_FORMAT}); update hellobench`);
+  }
+  const newer = loaded.samples.find((s) => s.schema > SAMPLE_SCHEMA);
+  if (newer) throw new ReportError(`${dir}: samples of schema ${newer.schema} are newer than this hellobench reads (${SAMPLE_SCHEMA}); update hellobench`);
+  const samples = loaded.samples;
+  if (samples.length === 0) throw new ReportError(`${dir}: no complete sample to report on (the run ended before its first sample)`);
+
+  const seen = (key: 'workload' | 'mode') => [...new Set(samples.map((s) => s[key]))];
+  const workloads = (meta?.options.workload_names as string[] | undefined) ?? seen('workload');
+  const planned = (meta?.options.modes as string[] | undefined) ?? seen('mode');
+  const modes: string[] = [...MODE_NAMES.filter((m) => planned.includes(m)), ...planned.filter((m) => !(MODE_NAMES as string[]).includes(m))];
+  const seed = Number(meta?.options.seed ?? 1);
+  return { dir, samples, meta, warnings, summary: summarize(samples, { percentile, seed, workloads, modes }) };
+}

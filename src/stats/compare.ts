@@ -1,0 +1,48 @@
+// Run-to-run comparison of the total per (workload, mode). A change counts only when the
+// 95% bootstrap interval of median(new) / median(base), resampling both runs, excludes 1:
+// the noise of both runs is inside that interval.
+import { median } from 'simple-statistics';
+import { prng } from '../bench/plan.ts';
+import { MODE_NAMES } from '../modes/index.ts';
+import type { Sample } from '../results/sample.ts';
+import { ratioCI } from './summary.ts';
+
+export type Verdict = 'regression' | 'improvement' | 'no change' | 'missing';
+
+export interface Change {
+  workload: string;
+  mode: string;
+  base?: { median: number; n: number };
+  next?: { median: number; n: number };
+  /** median(new) / median(base) and its 95% interval. */
+  ratio?: number;
+  ci?: [number, number];
+  verdict: Verdict;
+}
+
+const totals = (samples: readonly Sample[], w: string, m: string) =>
+  samples.filter((s) => s.workload === w && s.mode === m && s.status === 'ok' && s.total !== undefined).map((s) => s.total!);
+
+export function compareRuns(base: readonly Sample[], next: readonly Sample[], seed = 1): Change[] {
+  const rand = prng(seed);
+  const keys = new Map<string, [string, string]>();
+  for (const s of [...base, ...next]) keys.set(`${s.workload}\0${s.mode}`, [s.workload, s.mode]);
+  const workloadOrder = [...new Set([...base, ...next].map((s) => s.workload))];
+  const rank = (m: string) => { const i = (MODE_NAMES as string[]).indexOf(m); return i < 0 ? MODE_NAMES.length : i; };
+  const ordered = [...keys.values()].sort(([wa, ma], [wb, mb]) => workloadOrder.indexOf(wa) - workloadOrder.indexOf(wb) || rank(ma) - rank(mb));
+  const out: Change[] = [];
+  for (const [workload, mode] of ordered) {
+    const a = totals(base, workload, mode);
+    const b = totals(next, workload, mode);
+    const change: Change = { workload, mode, verdict: 'missing' };
+    if (a.length) change.base = { median: median(a), n: a.length };
+    if (b.length) change.next = { median: median(b), n: b.length };
+    if (a.length && b.length) {
+      change.ratio = change.next!.median / change.base!.median;
+      change.ci = ratioCI(b, a, rand);
+      change.verdict = change.ci[0] > 1 ? 'regression' : change.ci[1] < 1 ? 'improvement' : 'no change';
+    }
+    out.push(change);
+  }
+  return out;
+}

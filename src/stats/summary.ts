@@ -1,0 +1,149 @@
+// Summaries per (workload, mode, metric) and speed-ups over legacy, from samples alone.
+import { max, mean, median, min, sampleStandardDeviation } from 'simple-statistics';
+import { prng } from '../bench/plan.ts';
+import type { Sample, SampleStatus } from '../results/sample.ts';
+import { METRICS, metricOf, percentile, type Metric } from './percentile.ts';
+
+/** Bootstrap resamples per interval: enough for stable 95% bounds, cheap for 10k samples. */
+export const BOOTSTRAP_RESAMPLES = 2000;
+
+export interface Stat {
+  n: number;
+  median: number;
+  mean: number;
+  /** Sample standard deviation; 0 for a single value. */
+  stddev: number;
+  min: number;
+  max: number;
+  /** The chosen percentile. */
+  p: number;
+  /** 95% bootstrap interval of the median. */
+  ci: [number, number];
+}
+
+export interface Cell {
+  workload: string;
+  mode: string;
+  /** Samples by status (all of them, not only ok). */
+  counts: Record<SampleStatus, number>;
+  /** Absent for a metric with no ok sample: never shown as zero. */
+  stats: Partial<Record<Metric, Stat>>;
+  /** Mean share of the image's compressed bytes fetched before the container ran. */
+  fetched_share?: number;
+}
+
+export interface SpeedUp { workload: string; mode: string; factor: number; ci: [number, number] }
+
+export interface Summary {
+  percentile: number;
+  seed: number;
+  workloads: string[];
+  modes: string[];
+  cells: Cell[];
+  speedups: SpeedUp[];
+}
+
+/** Median of a typed array, sorting it in place (the bootstrap's hot path). */
+function medianInPlace(buf: Float64Array): number {
+  buf.sort();
+  const h = buf.length >> 1;
+  return buf.length % 2 ? buf[h]! : (buf[h - 1]! + buf[h]!) / 2;
+}
+
+function resampledMedian(values: readonly number[], buf: Float64Array, rand: () => number): number {
+  for (let i = 0; i < buf.length; i++) buf[i] = values[Math.floor(rand() * values.length)]!;
+  return medianInPlace(buf);
+}
+
+/** 95% percentile-bootstrap interval of the median. */
+export function bootstrapMedianCI(values: readonly number[], rand: () => number, resamples = BOOTSTRAP_RESAMPLES): [number, number] {
+  if (values.length === 1) return [values[0]!, values[0]!];
+  const out = new Float64Array(resamples);
+  const buf = new Float64Array(values.length);
+  for (let r = 0; r < resamples; r++) out[r] = resampledMedian(values, buf, rand);
+  return interval(out);
+}
+
+/** 95% bootstrap interval of median(a) / median(b), resampling both groups independently. */
+export function ratioCI(a: readonly number[], b: readonly number[], rand: () => number, resamples = BOOTSTRAP_RESAMPLES): [number, number] {
+  const out = new Float64Array(resamples);
+  const ba = new Float64Array(a.length);
+  const bb = new Float64Array(b.length);
+  for (let r = 0; r < resamples; r++) out[r] = resampledMedian(a, ba, rand) / resampledMedian(b, bb, rand);
+  return interval(out);
+}
+
+function interval(draws: Float64Array): [number, number] {
+  draws.sort();
+  const sorted = Array.from(draws);
+  return [percentile(sorted, 2.5), percentile(sorted, 97.5)];
+}
+
+function stat(values: number[], p: number, rand: () => number): Stat {
+  return {
+    n: values.length, median: median(values), mean: mean(values),
+    stddev: values.length > 1 ? sampleStandardDeviation(values) : 0,
+    min: min(values), max: max(values), p: percentile(values, p),
+    ci: bootstrapMedianCI(values, rand),
+  };
+}
+
+/**
+ * Everything the reports show. Deterministic for a seed: the bootstrap draws from its own
+ * generator, in a fixed order of cells.
+ */
+export function summarize(samples: readonly Sample[], opts: { percentile: number; seed: number; workloads?: string[]; modes?: string[] }): Summary {
+  const workloads = opts.workloads ?? [...new Set(samples.map((s) => s.workload))];
+  const modes = opts.modes ?? [...new Set(samples.map((s) => s.mode))];
+  const rand = prng(opts.seed);
+  const byCell = new Map<string, Sample[]>();
+  for (const s of samples) {
+    const k = `${s.workload}\0${s.mode}`;
+    const list = byCell.get(k);
+    if (list) list.push(s);
+    else byCell.set(k, [s]);
+  }
+  const cells: Cell[] = [];
+  const totals = new Map<string, number[]>();
+  for (const workload of workloads) {
+    for (const mode of modes) {
+      const all = byCell.get(`${workload}\0${mode}`) ?? [];
+      const counts: Record<SampleStatus, number> = { ok: 0, failed: 0, timeout: 0, invalid: 0 };
+      for (const s of all) counts[s.status]++;
+      const ok = all.filter((s) => s.status === 'ok');
+      const stats: Cell['stats'] = {};
+      for (const m of METRICS) {
+        const v = ok.map((s) => metricOf(s, m)).filter((x): x is number => x !== undefined);
+        if (v.length) stats[m] = stat(v, opts.percentile, rand);
+      }
+      if (stats.total) totals.set(`${workload}\0${mode}`, ok.map((s) => s.total!));
+      const shares = ok.filter((s) => s.image_bytes > 0).map((s) => ((s.bytes_fetched.pull ?? 0) + (s.bytes_fetched.create ?? 0)) / s.image_bytes);
+      cells.push({ workload, mode, counts, stats, ...(shares.length ? { fetched_share: mean(shares) } : {}) });
+    }
+  }
+  const speedups: SpeedUp[] = [];
+  for (const workload of workloads) {
+    const base = totals.get(`${workload}\0legacy`);
+    if (!base) continue;
+    for (const mode of modes) {
+      const lazy = totals.get(`${workload}\0${mode}`);
+      if (mode === 'legacy' || !lazy) continue;
+      speedups.push({ workload, mode, factor: median(base) / median(lazy), ci: ratioCI(base, lazy, rand) });
+    }
+  }
+  return { percentile: opts.percentile, seed: opts.seed, workloads, modes, cells, speedups };
+}
+
+export function cellOf(summary: Summary, workload: string, mode: string): Cell | undefined {
+  return summary.cells.find((c) => c.workload === workload && c.mode === mode);
+}
+
+/** For each workload, the lazy mode with the largest speed-up. */
+export function headline(summary: Summary): SpeedUp[] {
+  const best = new Map<string, SpeedUp>();
+  for (const s of summary.speedups) {
+    const cur = best.get(s.workload);
+    if (!cur || s.factor > cur.factor) best.set(s.workload, s);
+  }
+  return summary.workloads.map((w) => best.get(w)).filter((x): x is SpeedUp => x !== undefined);
+}

@@ -1,0 +1,13 @@
+import { writeFileSync } from 'node:fs';
+import { loadSamples } from '../src/results/store.ts';
+import { summarize } from '../src/stats/summary.ts';
+import { renderSvg, startupSpec, svgToPng, totalsSpec } from '../src/report/charts.ts';
+const { samples } = loadSamples('/tmp/bench-smoke');
+let t = performance.now();
+const s = summarize(samples, { percentile: 95, seed: 1, modes: ['legacy','estargz-noopt','estargz','zstdchunked'] });
+console.log('summary ms', performance.now() - t, s.speedups.slice(0,2));
+t = performance.now();
+const svg = await renderSvg(startupSpec(s));
+writeFileSync('/tmp/c1.png', svgToPng(svg));
+writeFileSync('/tmp/c2.png', svgToPng(await renderSvg(totalsSpec(s))));
+console.log('charts ms', performance.now() - t);
