@@ -12,7 +12,7 @@ need_root() { [ "$(id -u)" = 0 ] || { echo "setup: run as root (it installs Debi
 
 # ---- Debian packages -------------------------------------------------------------
 packages=(containerd runc docker-registry skopeo umoci busybox-static stargz-snapshotter fuse3
-          iproute2 mount fonts-dejavu-core mmdebstrap ca-certificates)
+          iproute2 mount fonts-dejavu-core mmdebstrap ca-certificates chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -40,6 +40,7 @@ program.command('report').argument('<results-dir>').description('(re)build CSV, 
 program.command('compare').argument('<base-dir>').argument('<new-dir>').description('what changed between two runs, beyond the noise of both')
   .option('--out <dir>', 'where compare.md and compare.html go (default: the new run\'s directory)')
   .option('--fail-on-regression', 'exit 1 when any image x mode got slower beyond the noise')
+  .option('--min-change <percent>', 'smallest change of a median that counts, in percent', '5')
   .action(async (base, next, opts) => { process.exitCode = await compareCommand(base, next, opts); });
 
 try {

@@ -5,9 +5,10 @@ import { esc, htmlTable, page } from '../report/html.ts';
 import { markdownTable } from '../report/markdown.ts';
 import type { Table } from '../report/model.ts';
 import { writeAtomic } from '../results/store.ts';
-import { compareRuns, type Change } from '../stats/compare.ts';
+import { UsageError } from './errors.ts';
+import { compareRuns, MIN_CHANGE, type Change } from '../stats/compare.ts';
 
-const TEST = 'A change is marked only when the 95% bootstrap interval of median(new total) / median(base total), resampling both runs (2000 resamples), excludes 1.';
+const test = (minChange: number) => `A change is marked only when the 95% bootstrap interval of median(new total) / median(base total), resampling both runs (2000 resamples), excludes 1, and the change of the median is at least ${(minChange * 100).toFixed(0)}%.`;
 
 function table(changes: Change[]): Table {
   const f = (v?: number) => (v === undefined ? '-' : v.toFixed(3));
@@ -20,19 +21,21 @@ function table(changes: Change[]): Table {
   };
 }
 
-export async function compareCommand(baseDir: string, newDir: string, opts: { out?: string; failOnRegression?: boolean }): Promise<number> {
+export async function compareCommand(baseDir: string, newDir: string, opts: { out?: string; failOnRegression?: boolean; minChange?: string }): Promise<number> {
+  const minChange = opts.minChange === undefined ? MIN_CHANGE : Number(opts.minChange) / 100;
+  if (!(minChange >= 0 && minChange < 10)) throw new UsageError(`--min-change: expected a percentage such as 5, got "${opts.minChange}"`);
   const base = loadReportInput(baseDir, 95);
   const next = loadReportInput(newDir, 95);
-  const changes = compareRuns(base.samples, next.samples);
+  const changes = compareRuns(base.samples, next.samples, { minChange });
   const t = table(changes);
   const regressions = changes.filter((c) => c.verdict === 'regression');
   const improvements = changes.filter((c) => c.verdict === 'improvement');
   const verdict = `${regressions.length} regression(s), ${improvements.length} improvement(s), ${changes.filter((c) => c.verdict === 'no change').length} without a change beyond the noise`;
-  const md = [`# hellobench compare`, '', `base: \`${baseDir}\`  `, `new: \`${newDir}\``, '', `**${verdict}**`, '', markdownTable(t), '', TEST, ''].join('\n');
+  const md = [`# hellobench compare`, '', `base: \`${baseDir}\`  `, `new: \`${newDir}\``, '', `**${verdict}**`, '', markdownTable(t), '', test(minChange), ''].join('\n');
   const out = opts.out ?? newDir;
   writeAtomic(join(out, 'compare.md'), md);
   const rows = htmlTable(t, 'compare').replace(/<td>(regression|improvement)<\/td>/g, '<td class="$1">$1</td>');
-  writeAtomic(join(out, 'compare.html'), page('hellobench compare', `<h1>hellobench compare</h1><p>base: <code>${esc(baseDir)}</code><br>new: <code>${esc(newDir)}</code></p><p><strong>${esc(verdict)}</strong></p>${rows}<p>${esc(TEST)}</p>`));
+  writeAtomic(join(out, 'compare.html'), page('hellobench compare', `<h1>hellobench compare</h1><p>base: <code>${esc(baseDir)}</code><br>new: <code>${esc(newDir)}</code></p><p><strong>${esc(verdict)}</strong></p>${rows}<p>${esc(test(minChange))}</p>`));
   process.stdout.write(`${md}\n`);
   process.stderr.write(`compare written to ${join(out, 'compare.md')} and compare.html\n`);
   return opts.failOnRegression && regressions.length ? 1 : 0;

@@ -1,6 +1,7 @@
 // Run-to-run comparison of the total per (workload, mode). A change counts only when the
-// 95% bootstrap interval of median(new) / median(base), resampling both runs, excludes 1:
-// the noise of both runs is inside that interval.
+// 95% bootstrap interval of median(new) / median(base), resampling both runs, excludes 1
+// (the noise of both runs is inside that interval) and the change is at least `minChange`:
+// with many image x mode cells, an interval alone flags small chance differences.
 import { median } from 'simple-statistics';
 import { prng } from '../bench/plan.ts';
 import { MODE_NAMES } from '../modes/index.ts';
@@ -23,8 +24,12 @@ export interface Change {
 const totals = (samples: readonly Sample[], w: string, m: string) =>
   samples.filter((s) => s.workload === w && s.mode === m && s.status === 'ok' && s.total !== undefined).map((s) => s.total!);
 
-export function compareRuns(base: readonly Sample[], next: readonly Sample[], seed = 1): Change[] {
-  const rand = prng(seed);
+/** Smallest relative change of the median that is reported (5%). */
+export const MIN_CHANGE = 0.05;
+
+export function compareRuns(base: readonly Sample[], next: readonly Sample[], opts: { seed?: number; minChange?: number } = {}): Change[] {
+  const minChange = opts.minChange ?? MIN_CHANGE;
+  const rand = prng(opts.seed ?? 1);
   const keys = new Map<string, [string, string]>();
   for (const s of [...base, ...next]) keys.set(`${s.workload}\0${s.mode}`, [s.workload, s.mode]);
   const workloadOrder = [...new Set([...base, ...next].map((s) => s.workload))];
@@ -40,7 +45,8 @@ export function compareRuns(base: readonly Sample[], next: readonly Sample[], se
     if (a.length && b.length) {
       change.ratio = change.next!.median / change.base!.median;
       change.ci = ratioCI(b, a, rand);
-      change.verdict = change.ci[0] > 1 ? 'regression' : change.ci[1] < 1 ? 'improvement' : 'no change';
+      const big = Math.abs(change.ratio - 1) >= minChange;
+      change.verdict = big && change.ci[0] > 1 ? 'regression' : big && change.ci[1] < 1 ? 'improvement' : 'no change';
     }
     out.push(change);
   }

@@ -46,6 +46,18 @@ test('smoke catalogue: every mode gives ok samples, lazy ones really lazy, nothi
   const csv = parse(readFileSync(join(dir, 'result.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
   assert.equal(csv.length, 4 * 3);
   for (const row of csv) for (const m of MODES) assert.ok(Number(row[m]) > 0, `result.csv ${row.image}/${row.operation}/${m}`);
+  // The report is built from these samples: its numbers must be a recomputation of them.
+  for (const f of ['summary.csv', 'samples.csv', 'summary.md', 'report.html', 'startup.svg', 'startup.png', 'totals.svg', 'totals.png', 'badge.svg']) {
+    assert.ok(existsSync(join(dir, f)), `${f} written`);
+  }
+  const summary = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  for (const s of samples) {
+    const row = summary.find((r) => r.image === s.workload && r.mode === s.mode && r.phase === 'total')!;
+    assert.equal(Number(row.n), 1);
+    assert.ok(Math.abs(Number(row.median) - s.total!) < 1e-6, `${s.workload}/${s.mode}: summary median ${row.median} vs sample ${s.total}`);
+    const res = csv.find((r) => r.image === s.workload && r.operation === 'pull')!;
+    assert.ok(Math.abs(Number(res[s.mode]) - s.phases.pull!) < 1e-6);
+  }
   const meta = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
   assert.equal(meta.outcome, 'complete');
   assert.equal(meta.options.seed, 7);

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { mean, median, sampleStandardDeviation } from 'simple-statistics';
+import { buildReport } from '../../src/report/index.ts';
+import { ReportError } from '../../src/report/input.ts';
+import { compareRuns } from '../../src/stats/compare.ts';
+import { bootstrapMedianCI, summarize } from '../../src/stats/summary.ts';
+import { prng } from '../../src/bench/plan.ts';
+import { percentile } from '../../src/stats/percentile.ts';
+import { syntheticSamples } from '../support/synthetic.ts';
+
+const MODES = ['legacy', 'estargz-noopt', 'estargz', 'zstdchunked'];
+
+function resultsDir(samples: object[], meta?: object): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hb-report-'));
+  writeFileSync(join(dir, 'samples.jsonl'), samples.map((s) => `${JSON.stringify(s)}\n`).join(''));
+  if (meta) writeFileSync(join(dir, 'run.json'), JSON.stringify(meta));
+  return dir;
+}
+
+test('summary figures equal a direct recomputation; the median lies in its interval', () => {
+  const samples = syntheticSamples({ workloads: ['a'], modes: ['legacy', 'estargz'], rounds: 9 });
+  const s = summarize(samples, { percentile: 95, seed: 3 });
+  const legacy = s.cells.find((c) => c.mode === 'legacy')!;
+  const totals = samples.filter((x) => x.mode === 'legacy').map((x) => x.total!);
+  assert.equal(legacy.stats.total!.n, 9);
+  assert.ok(Math.abs(legacy.stats.total!.median - median(totals)) < 1e-12);
+  assert.ok(Math.abs(legacy.stats.total!.mean - mean(totals)) < 1e-12);
+  assert.ok(Math.abs(legacy.stats.total!.stddev - sampleStandardDeviation(totals)) < 1e-12);
+  const [lo, hi] = legacy.stats.total!.ci;
+  assert.ok(lo <= legacy.stats.total!.median && legacy.stats.total!.median <= hi);
+  const sp = s.speedups.find((x) => x.mode === 'estargz')!;
+  assert.ok(sp.factor > 4 && sp.ci[0] <= sp.factor && sp.factor <= sp.ci[1]);
+  assert.deepEqual(summarize(samples, { percentile: 95, seed: 3 }), s, 'deterministic for a seed');
+});
+
+test('the counting bootstrap equals resampling and sorting each draw', () => {
+  for (const n of [2, 5, 6, 31]) {
+    const values = Array.from({ length: n }, (_, i) => Math.sin(i * 7.3) * 10 + 20);
+    const sorted = [...values].sort((a, b) => a - b);
+    const rand = prng(11);
+    const medians = Array.from({ length: 500 }, () => median(Array.from({ length: n }, () => sorted[Math.floor(rand() * n)]!)));
+    const naive = [percentile(medians, 2.5), percentile(medians, 97.5)];
+    assert.deepEqual(bootstrapMedianCI(values, prng(11), 500), naive, `n=${n}`);
+  }
+});
+
+test('compare: a run against itself shows no change; a slowed mode is a regression', () => {
+  const base = syntheticSamples({ workloads: ['a', 'b'], modes: MODES, rounds: 5, seed: 1 });
+  const same = compareRuns(base, base);
+  assert.ok(same.every((c) => c.verdict === 'no change'), JSON.stringify(same.filter((c) => c.verdict !== 'no change')));
+  const other = syntheticSamples({ workloads: ['a', 'b'], modes: MODES, rounds: 5, seed: 2 });
+  assert.ok(compareRuns(base, other).every((c) => c.verdict === 'no change'), 'noise alone is no change');
+  const slow = syntheticSamples({ workloads: ['a', 'b'], modes: MODES, rounds: 5, seed: 2, slow: { mode: 'estargz', factor: 1.5 } });
+  const changes = compareRuns(base, slow);
+  for (const c of changes) assert.equal(c.verdict, c.mode === 'estargz' ? 'regression' : 'no change', `${c.workload}/${c.mode}`);
+  assert.ok(compareRuns(slow, base).filter((c) => c.mode === 'estargz').every((c) => c.verdict === 'improvement'));
+});
+
+test('a report from a run with failures and a mode without ok samples never shows zero seconds', async () => {
+  const samples = syntheticSamples({ workloads: ['py', 'db'], modes: MODES, rounds: 3, status: { 'db/zstdchunked': 'timeout', 'py/estargz': 'failed' } });
+  samples[1] = { ...samples[1]!, status: 'invalid', reason: 'pull: no layer was mounted lazily' };
+  delete samples[1]!.total;
+  const dir = resultsDir(samples, { format: 1, run_id: 'x', started_at: 'now', outcome: 'complete', command: [], options: { seed: 5, modes: MODES, workload_names: ['py', 'db'], samples: 3, workloads: 'w.yaml' }, host: { kernel: 'k', cpu: 'c', cores: 2, memory_gib: 24 }, versions: { containerd: '1.6' }, link: { profile: 'wan' }, planned_samples: 24, prepared: [], prepare_failures: [] });
+  writeFileSync(join(dir, 'samples.jsonl'), '{"schema":1,"work', { flag: 'a' }); // interrupted mid-line
+  const { files, input } = await buildReport(dir, 95);
+  for (const f of files) assert.ok(existsSync(join(dir, f)), f);
+  assert.equal(input.samples.length, 24);
+  assert.match(input.warnings.join(), /incomplete line skipped/);
+
+  const result = parse(readFileSync(join(dir, 'result.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  assert.equal(result.find((r) => r.image === 'db' && r.operation === 'pull')!.zstdchunked, '');
+  assert.equal(result.find((r) => r.image === 'py' && r.operation === 'pull')!.estargz, '');
+  const summary = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  const none = summary.find((r) => r.image === 'db' && r.mode === 'zstdchunked' && r.phase === 'total')!;
+  assert.equal(none.n, '0');
+  assert.equal(none.not_ok, '3');
+  assert.equal(none.median, '');
+  const md = readFileSync(join(dir, 'summary.md'), 'utf8');
+  assert.match(md, /\|zstdchunked\|no ok sample\|no ok sample\|no ok sample\|no ok sample\|no ok sample\|-\|0 \/ 3\|/);
+  assert.match(md, /## Samples that are not ok \(7 of 24\)/);
+  assert.match(md, /scripts\/bench\.sh --workloads w\.yaml --modes legacy,estargz-noopt,estargz,zstdchunked --samples 3 --seed 5/);
+  const html = readFileSync(join(dir, 'report.html'), 'utf8');
+  assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'self-contained: no script, no external URL');
+  assert.match(html, /<svg/);
+  assert.match(readFileSync(join(dir, 'badge.svg'), 'utf8'), /startup: (estargz|zstdchunked|estargz-noopt) \d+\.\dx faster/);
+  const png = readFileSync(join(dir, 'startup.png'));
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+});
+
+test('bad results directories get clear messages', async () => {
+  await assert.rejects(buildReport('/nonexistent/results', 95), (e: Error) => e instanceof ReportError && /no such results directory/.test(e.message));
+  await assert.rejects(buildReport(resultsDir([]), 95), /no complete sample to report on/);
+  const newer = resultsDir(syntheticSamples({ workloads: ['a'], modes: ['legacy'], rounds: 1 }), { format: 99, options: {} });
+  await assert.rejects(buildReport(newer, 95), /results format 99 is newer than this hellobench reads \(1\); update hellobench/);
+});
