@@ -40,17 +40,23 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lockhash" ]; then
   echo "$lockhash" > "$stamp"
 fi
 
-# ---- the stargz snapshotter daemon -------------------------------------------------
-src="$root/tools/stargz-grpc"
+# ---- Go tools, built into .hellobench/bin ------------------------------------------
+#   containerd-stargz-grpc: the stargz snapshotter daemon at the release pinned in its go.mod
+#   delay-relay: adds round-trip time where the kernel lacks netem
+go=$(command -v go || echo /usr/local/go/bin/go)
+build_tool() { # DIR NAME [LDFLAGS]
+  local src="$root/tools/$1" name=$2 ldflags=${3:-}
+  local hash
+  hash=$(cat "$src"/go.mod "$src"/*.go $( [ -f "$src/go.sum" ] && echo "$src/go.sum") | sha256sum | cut -d' ' -f1)
+  if [ -x "$bin/$name" ] && [ "$(cat "$bin/.$name.src" 2>/dev/null)" = "$hash" ]; then return; fi
+  [ -x "$go" ] || { echo "setup: Go is needed to build $name: install Go 1.22 or newer" >&2; exit 1; }
+  echo "setup: building $name into $bin"
+  (cd "$src" && GOFLAGS=-mod=mod "$go" build -trimpath -ldflags "-s -w $ldflags" -o "$bin/$name.new" .)
+  mv "$bin/$name.new" "$bin/$name"
+  echo "$hash" > "$bin/.$name.src"
+}
 mkdir -p "$bin"
-srchash=$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -d' ' -f1)
-if [ ! -x "$bin/containerd-stargz-grpc" ] || [ "$(cat "$bin/.containerd-stargz-grpc.src" 2>/dev/null)" != "$srchash" ]; then
-  go=$(command -v go || echo /usr/local/go/bin/go)
-  [ -x "$go" ] || { echo "setup: Go is needed to build containerd-stargz-grpc: install Go 1.22 or newer" >&2; exit 1; }
-  version=$(cd "$src" && "$go" list -m -f '{{.Version}}' github.com/containerd/stargz-snapshotter)
-  echo "setup: building containerd-stargz-grpc (stargz-snapshotter $version) into $bin"
-  (cd "$src" && GOFLAGS=-mod=mod "$go" build -trimpath -ldflags "-s -w -X main.version=$version" -o "$bin/containerd-stargz-grpc.new" .)
-  mv "$bin/containerd-stargz-grpc.new" "$bin/containerd-stargz-grpc"
-  echo "$srchash" > "$bin/.containerd-stargz-grpc.src"
-fi
+stargz_version=$(cd "$root/tools/stargz-grpc" && "$go" list -m -f '{{.Version}}' github.com/containerd/stargz-snapshotter 2>/dev/null || echo unknown)
+build_tool stargz-grpc containerd-stargz-grpc "-X main.version=$stargz_version"
+build_tool delay-relay delay-relay
 echo "setup: ready ($("$bin/containerd-stargz-grpc" --version))"

@@ -2,6 +2,7 @@
 // Command-line wiring only: each command lives in src/commands/.
 import { Command, Option } from 'commander';
 import { MODE_NAMES } from './modes/index.ts';
+import { DEFAULT_PROFILE, PROFILES } from './lab/link.ts';
 import { DEFAULT_WORKLOADS } from './commands/common.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { isUserError } from './commands/errors.ts';
@@ -9,6 +10,7 @@ import { prepareCommand } from './commands/prepare.ts';
 import { runCommand } from './commands/run.ts';
 import { reportCommand } from './commands/report.ts';
 import { compareCommand } from './commands/compare.ts';
+import { fidelityCommand } from './commands/fidelity.ts';
 
 const program = new Command('hellobench')
   .description('Measures container start-up (pull, create, run) with lazily pulled images on a real containerd lab')
@@ -31,6 +33,9 @@ selection(program.command('run').description('prepare what is missing, then meas
   .option('--seed <n>', 'seed of the per-round shuffle (random when absent; recorded)')
   .option('--out <dir>', 'results directory (default: results/<timestamp>)')
   .option('--percentile <p>', 'percentile shown in result.csv and the tables', '95')
+  .addOption(new Option('--link <profile>', `link to the registry: ${Object.entries(PROFILES).map(([k, v]) => `${k}${v.bandwidth ? ` (${v.bandwidth / 1e6} Mbit/s, ${v.rttMs} ms RTT)` : ' (no shaping)'}`).join(', ')}`).default(DEFAULT_PROFILE))
+  .option('--bandwidth <rate>', 'override the profile\'s bandwidth, e.g. 50mbit')
+  .option('--rtt <time>', 'override the profile\'s round-trip time, e.g. 30ms')
   .action(async (opts) => { process.exitCode = await runCommand(opts); });
 
 program.command('report').argument('<results-dir>').description('(re)build CSV, Markdown, charts, HTML and badge from a run\'s samples')
@@ -42,6 +47,9 @@ program.command('compare').argument('<base-dir>').argument('<new-dir>').descript
   .option('--fail-on-regression', 'exit 1 when any image x mode got slower beyond the noise')
   .option('--min-change <percent>', 'smallest change of a median that counts, in percent', '5')
   .action(async (base, next, opts) => { process.exitCode = await compareCommand(base, next, opts); });
+
+program.command('fidelity').argument('<results-dir>').description('check each legacy pull against the floor its link sets (exit 1 if bytes bypassed the link)')
+  .action((dir) => { process.exitCode = fidelityCommand(dir); });
 
 try {
   await program.parseAsync();

@@ -51,6 +51,7 @@ export async function measureSample(lab: Lab, fetches: FetchLog, job: SampleJob)
   let output = '';
   let lazyMounts: number | undefined;
   fetches.mark();
+  const linkBefore = lab.linkRxBytes();
 
   const fail = (phase: PhaseName, r: PhaseResult, what: string) => {
     status = r.timedOut ? 'timeout' : 'failed';
@@ -89,10 +90,12 @@ export async function measureSample(lab: Lab, fetches: FetchLog, job: SampleJob)
   }
 
   await new Promise((r) => setTimeout(r, LOG_SETTLE_MS));
+  const linkAfter = lab.linkRxBytes();
   const fetched = fetches.read();
   const bytes: Sample['bytes_fetched'] = { total: fetched.reduce((s, f) => s + f.bytes, 0) };
+  // Per phase: fetches completed while it ran. `total` also holds what came after (background fetching).
   (['pull', 'create', 'run'] as const).forEach((p, i) => {
-    if (bounds[i + 1] !== undefined) bytes[p] = bytesBetween(fetched, bounds[i]!, i + 2 < bounds.length ? bounds[i + 1]! : Infinity);
+    if (bounds[i + 1] !== undefined) bytes[p] = bytesBetween(fetched, bounds[i]!, bounds[i + 1]!);
   });
 
   const total = phases.pull !== undefined && phases.create !== undefined && phases.run !== undefined
@@ -103,6 +106,7 @@ export async function measureSample(lab: Lab, fetches: FetchLog, job: SampleJob)
     phases, ...(total !== undefined ? { total } : {}), started_at,
     image_bytes: job.image.compressed_bytes, layers: job.image.layers, bytes_fetched: bytes,
     ...(lazyMounts !== undefined ? { lazy_mounts: lazyMounts } : {}),
+    ...(linkBefore !== undefined && linkAfter !== undefined ? { link_bytes: linkAfter - linkBefore } : {}),
     ...(output ? { output_tail: tail(output, 5) } : {}),
   };
 }

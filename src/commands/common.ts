@@ -2,6 +2,7 @@
 import { loadCatalog, selectWorkloads } from '../catalog/load.ts';
 import type { Workload } from '../catalog/schema.ts';
 import { Lab, stopLabOnExit, type ExitHooks } from '../lab/lab.ts';
+import type { LinkSpec } from '../lab/link.ts';
 import { parseModes, type Mode } from '../modes/index.ts';
 import { UsageError } from './errors.ts';
 
@@ -27,8 +28,8 @@ export function select(opts: SelectionOptions): { workloads: Workload[]; modes: 
 }
 
 /** Opens a lab with its registry and runtime up, runs `fn`, and stops the lab whatever happens. */
-export async function withLab<T>(fn: (lab: Lab) => Promise<T>, hooks: ExitHooks = {}): Promise<T> {
-  const lab = await Lab.open({ log });
+export async function withLab<T>(fn: (lab: Lab) => Promise<T>, hooks: ExitHooks = {}, link?: LinkSpec): Promise<T> {
+  const lab = await Lab.open({ log, ...(link ? { link } : {}) });
   stopLabOnExit(lab, hooks, log);
   try {
     await lab.startRegistry();

@@ -5,10 +5,11 @@ import { LabError } from '../lab/lab.ts';
 import { MissingToolError } from '../lab/tools.ts';
 import { RegistryError } from '../images/registry.ts';
 import { ReportError } from '../report/input.ts';
+import { LinkError } from '../lab/link.ts';
 
 export class UsageError extends Error {}
 
-const USER_ERRORS = [UsageError, CatalogError, DaemonError, LabError, MissingToolError, RegistryError, ReportError];
+const USER_ERRORS = [UsageError, CatalogError, DaemonError, LabError, MissingToolError, RegistryError, ReportError, LinkError];
 
 export function isUserError(err: unknown): err is Error {
   return USER_ERRORS.some((E) => err instanceof E);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { plan } from '../bench/plan.ts';
 import { measureSample } from '../bench/sampler.ts';
 import { FetchLog } from '../lab/fetchlog.ts';
+import { describe, LinkError, resolveLink } from '../lab/link.ts';
+import { probeLink, probeSize, pushProbeBlob } from '../lab/probe.ts';
 import { oneLine } from '../images/prepare.ts';
 import { collectVersions, hostInfo, RESULTS_FORMAT, writeMeta, type RunMeta } from '../results/metadata.ts';
 import type { Sample } from '../results/sample.ts';
@@ -15,6 +17,9 @@ import { log, select, withLab, type SelectionOptions } from './common.ts';
 import { prepareIn } from './prepare.ts';
 
 export interface RunCliOptions extends SelectionOptions {
+  link: string;
+  bandwidth?: string;
+  rtt?: string;
   samples: string;
   seed?: string;
   out?: string;
@@ -33,6 +38,12 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   const rounds = positiveInt(opts.samples, '--samples');
   const p = Number(opts.percentile);
   if (!(p > 0 && p <= 100)) throw new UsageError(`--percentile: expected a number in (0, 100], got "${opts.percentile}"`);
+  let link;
+  try {
+    link = resolveLink(opts.link, opts.bandwidth, opts.rtt);
+  } catch (err) {
+    throw new UsageError((err as LinkError).message);
+  }
   const seed = opts.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positiveInt(opts.seed, '--seed');
   const runId = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
   const outDir = opts.out ?? join('results', runId);
@@ -43,8 +54,8 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   const meta: RunMeta = {
     format: RESULTS_FORMAT, run_id: runId, started_at: new Date().toISOString(), outcome: 'running',
     command: process.argv.slice(2),
-    options: { workloads: opts.workloads, only: opts.only ?? null, workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), samples: rounds, seed, percentile: p },
-    host: hostInfo(), versions: await collectVersions(), link: { profile: 'loopback', registry: '' },
+    options: { link: opts.link, ...(opts.bandwidth ? { bandwidth: opts.bandwidth } : {}), ...(opts.rtt ? { rtt: opts.rtt } : {}), workloads: opts.workloads, only: opts.only ?? null, workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), samples: rounds, seed, percentile: p },
+    host: hostInfo(), versions: await collectVersions(), link: { ...link, registry: '' },
     planned_samples: 0, prepared: [], prepare_failures: [],
   };
 
@@ -65,6 +76,15 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     meta.prepared = prepared.images;
     meta.prepare_failures = prepared.failures;
     meta.link.registry = lab.registryHost;
+    if (lab.netns) {
+      const digest = await pushProbeBlob(lab.directHost, probeSize(link));
+      await lab.shapeLink(true);
+      const probe = await probeLink(lab.registryHost, lab.directHost, digest, link);
+      meta.link.measured = { rtt_ms: probe.rtt_ms, request_ms: probe.request_ms, throughput_bps: probe.throughput_bps, probe_bytes: probe.probe_bytes };
+      meta.link.warnings = probe.warnings;
+      log(`link ${describe(link)} measured: RTT ${probe.rtt_ms.toFixed(1)} ms, ${(probe.throughput_bps / 1e6).toFixed(1)} Mbit/s`);
+      for (const w of probe.warnings) log(`warning: ${w}`);
+    }
     const imageOf = (w: string, m: string) => prepared.images.find((i) => i.workload === w && i.mode === m);
     const skipped = new Set(prepared.failures.map((f) => `${f.workload}/${f.mode}`));
     for (const s of skipped) log(`skipping ${s}: it was not prepared`);
@@ -96,7 +116,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   }, {
     onAbort: (why) => { aborted = why; },
     afterStop: async () => { if (meta.planned_samples) await finish(`interrupted: ${aborted}`); },
-  });
+  }, link);
 
   await finish('complete');
   const bad = samples.filter((s) => s.status !== 'ok');

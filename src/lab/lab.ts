@@ -9,6 +9,7 @@ import { LAB_BASE, REGISTRY_STORE } from '../paths.ts';
 import { Daemon, exeOf, isAlive } from './daemon.ts';
 import { mountsUnder, unmountUnder } from './mounts.ts';
 import { tool } from './tools.ts';
+import { describe, NetNs, staleNamespaces, type LinkSpec } from './link.ts';
 
 export const NAMESPACE = 'hellobench';
 
@@ -17,20 +18,34 @@ export class LabError extends Error {}
 export interface LabOptions {
   /** Called with one line per lab event (start, reset, stop), for progress output. */
   log?: (line: string) => void;
+  /** The link to the registry; loopback (no namespace, no shaping) when absent. */
+  link?: LinkSpec;
 }
+
+/** Registry port inside the lab's namespace: the relay (with the link's delay) and direct. */
+const RELAY_PORT = 5000;
+const DIRECT_PORT = 5001;
 
 export class Lab {
   readonly dir: string;
   readonly containerdSock: string;
   readonly stargzSock: string;
+  /** Where samples pull from: through the link (shaped, delayed). */
   registryHost = '';
+  /** Where prepare pushes and pulls: the same registry without the relay (shape the link off first). */
+  directHost = '';
+  readonly link: LinkSpec;
+  readonly netns: NetNs | null;
   private registry: Daemon | null = null;
+  private relay: Daemon | null = null;
   private containerd: Daemon | null = null;
   private stargz: Daemon | null = null;
   private prefetch: boolean | null = null;
   private stopping: Promise<void> | null = null;
 
   private constructor(readonly opts: LabOptions) {
+    this.link = opts.link ?? { profile: 'loopback' };
+    this.netns = this.link.profile === 'loopback' ? null : new NetNs(process.pid);
     this.dir = join(LAB_BASE, `lab-${process.pid}`);
     this.containerdSock = join(this.dir, 'containerd', 'containerd.sock');
     this.stargzSock = join(this.dir, 'stargz', 'stargz.sock');
@@ -54,12 +69,18 @@ export class Lab {
 
   // ---- registry -----------------------------------------------------------
 
+  /** Starts the registry: on loopback, or inside the lab's namespace behind the link. */
   async startRegistry(): Promise<void> {
     const dir = join(this.dir, 'registry');
     mkdirSync(dir, { recursive: true });
     mkdirSync(REGISTRY_STORE, { recursive: true });
-    const port = await freePort();
-    this.registryHost = `127.0.0.1:${port}`;
+    const ns = this.netns;
+    if (ns) {
+      await ns.create();
+      this.directHost = `${ns.nsAddr}:${DIRECT_PORT}`;
+    } else {
+      this.directHost = `127.0.0.1:${await freePort()}`;
+    }
     const config = join(dir, 'config.yml');
     writeFileSync(config, [
       'version: 0.1',
@@ -72,16 +93,37 @@ export class Lab {
       `    rootdirectory: ${JSON.stringify(REGISTRY_STORE)}`,
       '  delete: { enabled: true }',
       'http:',
-      `  addr: ${this.registryHost}`,
+      `  addr: ${this.directHost}`,
       '',
     ].join('\n'));
-    const url = `http://${this.registryHost}/v2/`;
+    const url = `http://${this.directHost}/v2/`;
     this.registry = new Daemon({
-      name: 'registry', dir, argv: [tool('docker-registry'), 'serve', config],
+      name: 'registry', dir, argv: [tool('docker-registry'), 'serve', config], ...(ns ? { prefix: ns.exec() } : {}),
       ready: async () => (await fetch(url)).status === 200,
     });
     await this.registry.start();
-    this.log(`registry up at ${this.registryHost} (store ${REGISTRY_STORE})`);
+    this.registryHost = this.directHost;
+    if (ns && (this.link.rttMs ?? 0) > 0) {
+      this.registryHost = `${ns.nsAddr}:${RELAY_PORT}`;
+      const [host, port] = [ns.nsAddr, RELAY_PORT];
+      this.relay = new Daemon({
+        name: 'relay', dir, prefix: ns.exec(),
+        argv: [tool('delay-relay'), '--listen', `${host}:${port}`, '--target', this.directHost, '--delay', `${(this.link.rttMs! / 2).toFixed(3)}ms`],
+        ready: () => tcpAnswers(host, port),
+      });
+      await this.relay.start();
+    }
+    this.log(`registry up at ${this.registryHost} over link ${describe(this.link)} (store ${REGISTRY_STORE})`);
+  }
+
+  /** Turns the link's rate limit on (for samples) or off (for prepare). */
+  async shapeLink(on: boolean): Promise<void> {
+    if (this.netns) await this.netns.shape(on ? this.link.bandwidth : undefined);
+  }
+
+  /** Bytes received over the link so far (headers included); undefined on loopback. */
+  linkRxBytes(): number | undefined {
+    return this.netns?.hostRxBytes();
   }
 
   get registryLog(): string {
@@ -102,9 +144,8 @@ export class Lab {
     writeFileSync(stargzConfig, [
       `noprefetch = ${!prefetch}`,
       // Plain HTTP to the lab registry must be allowed here too, not only on the ctr command line.
-      `[[resolver.host."${this.registryHost}".mirrors]]`,
-      `host = "${this.registryHost}"`,
-      'insecure = true',
+      ...[...new Set([this.registryHost, this.directHost])].flatMap((h) => [
+        `[[resolver.host."${h}".mirrors]]`, `host = "${h}"`, 'insecure = true']),
       '',
     ].join('\n'));
     this.stargz = new Daemon({
@@ -210,8 +251,10 @@ export class Lab {
     this.stopping ??= (async () => {
       const errors: string[] = [];
       await this.stopRuntime().catch((e: Error) => errors.push(e.message));
-      await this.registry?.stop().catch((e: Error) => errors.push(e.message));
+      for (const d of [this.relay, this.registry]) await d?.stop().catch((e: Error) => errors.push(e.message));
+      this.relay = null;
       this.registry = null;
+      await this.netns?.remove();
       const failed = await unmountUnder(this.dir);
       if (failed.length) errors.push(`cannot unmount ${failed.join('; ')}`);
       else rmSync(this.dir, { recursive: true, force: true });
@@ -244,8 +287,8 @@ export async function cleanStaleLabs(log?: (line: string) => void): Promise<void
     try { owner = JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8')).pid; } catch { /* no owner */ }
     if (owner && owner !== process.pid && isAlive(owner) && exeOf(owner)?.includes('node')) continue;
     log?.(`cleaning up ${dir} left by a run that did not finish`);
-    for (const sub of ['containerd', 'stargz', 'registry']) {
-      const pidFile = join(dir, sub, `${sub}.pid`);
+    for (const [sub, name] of [['containerd', 'containerd'], ['stargz', 'stargz'], ['registry', 'registry'], ['registry', 'relay']]) {
+      const pidFile = join(dir, sub!, `${name}.pid`);
       try {
         const { pid, exe } = JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number; exe: string };
         if (exeOf(pid) === exe) process.kill(pid, 'SIGKILL');
@@ -259,11 +302,23 @@ export async function cleanStaleLabs(log?: (line: string) => void): Promise<void
     if (failed.length) throw new LabError(`cannot clean stale lab ${dir}: ${failed.join('; ')}`);
     rmSync(dir, { recursive: true, force: true });
   }
+  for (const ns of await staleNamespaces((pid) => isAlive(pid) && !!exeOf(pid)?.includes('node'))) {
+    log?.(`removing network namespace ${ns.ns} left by a run that did not finish`);
+    await ns.remove();
+  }
 }
 
 function socketAnswers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection(path);
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function tcpAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host, port });
     s.once('connect', () => { s.destroy(); resolve(true); });
     s.once('error', () => resolve(false));
   });

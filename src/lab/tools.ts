@@ -7,7 +7,7 @@ import { BIN_DIR } from '../paths.ts';
 
 export type ToolName =
   | 'containerd' | 'ctr' | 'runc' | 'containerd-shim-runc-v2' | 'ctr-remote' | 'containerd-stargz-grpc'
-  | 'docker-registry' | 'skopeo' | 'umoci' | 'busybox' | 'umount' | 'ip' | 'tc';
+  | 'docker-registry' | 'skopeo' | 'umoci' | 'busybox' | 'umount' | 'ip' | 'tc' | 'delay-relay';
 
 /** How to get each tool when it is missing. */
 const HOW: Record<ToolName, string> = {
@@ -24,6 +24,7 @@ const HOW: Record<ToolName, string> = {
   'umount': 'install the Debian package mount',
   'ip': 'run scripts/setup.sh (Debian package iproute2)',
   'tc': 'run scripts/setup.sh (Debian package iproute2)',
+  'delay-relay': 'run scripts/setup.sh (builds it into .hellobench/bin)',
 };
 
 export class MissingToolError extends Error {}

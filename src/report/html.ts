@@ -39,7 +39,8 @@ export function renderHtml(m: ReportModel, charts: { startup: string; totals: st
   parts.push('<h2>Headline</h2>', `<ul class="headline">${(m.headline.length ? m.headline : ['no image has ok samples in legacy and a lazy mode']).map((h) => `<li>${esc(h)}</li>`).join('')}</ul>`);
   parts.push(`<div class="chart" id="chart-startup">${charts.startup}</div>`, `<div class="chart" id="chart-totals">${charts.totals}</div>`);
   parts.push('<h2>Per image</h2>', ...m.tables.map((t) => htmlTable(t, 'per-image')));
-  parts.push('<h2>Bytes fetched</h2>', htmlTable(m.fetched));
+  parts.push('<h2>What lazy pulling skips</h2>', htmlTable(m.finding, 'finding'));
+  if (m.fidelity) parts.push('<h2>Link fidelity</h2>', htmlTable(m.fidelity, 'fidelity'));
   parts.push('<h2>Samples that are not ok</h2>', m.failures.rows.length ? htmlTable(m.failures, 'failures') : '<p>none</p>');
   parts.push('<h2>Environment</h2>', htmlTable({ caption: '', header: ['what', 'value'], rows: m.environment }));
   parts.push('<h2>Reproduce</h2>', `<pre>${esc(m.reproduce)}</pre>`);

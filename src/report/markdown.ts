@@ -13,7 +13,8 @@ export function renderMarkdown(m: ReportModel, charts: { startup: string; totals
   out.push(`![start-up time per image and mode](${charts.startup})`, '', `![total with confidence intervals](${charts.totals})`, '');
   out.push('## Per image', '');
   for (const t of m.tables) out.push(`### ${t.caption}`, '', markdownTable(t), '');
-  out.push(`## ${m.fetched.caption}`, '', markdownTable(m.fetched), '');
+  out.push(`## ${m.finding.caption}`, '', markdownTable(m.finding), '');
+  if (m.fidelity) out.push('## Link fidelity', '', m.fidelity.caption, '', markdownTable({ ...m.fidelity, caption: '' }), '');
   out.push(`## ${m.failures.caption}`, '', m.failures.rows.length ? markdownTable(m.failures) : 'none', '');
   out.push('## Environment', '', markdownTable({ caption: '', header: ['what', 'value'], rows: m.environment }), '');
   out.push('## Reproduce', '', '```sh', m.reproduce, '```', '');

@@ -1,6 +1,10 @@
 // The report's content, once, as plain data; markdown.ts and html.ts only lay it out.
 import { headline, type Cell, type Summary } from '../stats/summary.ts';
 import type { ReportInput } from './input.ts';
+import { describe } from '../lab/link.ts';
+import type { RunMeta } from '../results/metadata.ts';
+import { fidelity, type FidelityRow, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
+import type { LinkSpec } from '../lab/link.ts';
 
 export interface Table { caption: string; header: string[]; rows: string[][] }
 
@@ -8,9 +12,11 @@ export interface ReportModel {
   title: string;
   headline: string[];
   tables: Table[];
-  /** Share of each image fetched before its container ran, per mode. */
-  fetched: Table;
   failures: Table;
+  /** HelloBench's finding, measured: time spent pulling (legacy) and data read (lazy). */
+  finding: Table;
+  /** Legacy pulls against the floor the link sets (shaped links only). */
+  fidelity?: Table;
   environment: [string, string][];
   reproduce: string;
   notes: string[];
@@ -43,11 +49,17 @@ export function buildModel(input: ReportInput): ReportModel {
     header: ['mode', 'pull(sec)', 'create(sec)', 'run(sec)', `total p${p}`, 'total median', 'median 95% CI', 'n ok / n'],
     rows: summary.cells.filter((c) => c.workload === w).map(cellRow),
   }));
-  const fetched: Table = {
-    caption: 'Share of the image fetched before the container ran (mean of ok samples)',
-    header: ['image', ...summary.modes],
-    rows: summary.workloads.map((w) => [w, ...summary.modes.map((m) => pct(summary.cells.find((c) => c.workload === w && c.mode === m)?.fetched_share))]),
+  const lazyModes = summary.modes.filter((m) => m !== 'legacy');
+  const finding: Table = {
+    caption: 'Share of start-up spent pulling (legacy) and share of the image fetched until the container was up (lazy modes)',
+    header: ['image', 'legacy: pull / total (median)', ...lazyModes.map((m) => `${m}: image fetched`)],
+    rows: summary.workloads.map((w) => {
+      const legacy = summary.cells.find((c) => c.workload === w && c.mode === 'legacy')?.stats;
+      const share = legacy?.pull && legacy.total ? legacy.pull.median / legacy.total.median : undefined;
+      return [w, pct(share), ...lazyModes.map((m) => pct(summary.cells.find((c) => c.workload === w && c.mode === m)?.fetched_share))];
+    }),
   };
+  const fidelityRows = meta?.link?.bandwidth ? fidelity(samples, meta.link) : [];
   const bad = samples.filter((s) => s.status !== 'ok');
   const failures: Table = {
     caption: `Samples that are not ok (${bad.length} of ${samples.length})`,
@@ -76,10 +88,21 @@ export function buildModel(input: ReportInput): ReportModel {
   ];
   return {
     title: `hellobench: container start-up${meta ? `, run ${meta.run_id}` : ''}`,
-    headline: speedupText(summary), tables, fetched, failures, environment, reproduce, notes,
+    headline: speedupText(summary), tables, failures, finding, environment, reproduce, notes,
+    ...(fidelityRows.length ? { fidelity: fidelityTable(fidelityRows, meta!.link) } : {}),
   };
 }
 
-function describeLink(link: Record<string, unknown>): string {
-  return Object.entries(link).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ');
+function describeLink(link: RunMeta['link']): string {
+  const m = link.measured;
+  const measured = m ? `; measured RTT ${m.rtt_ms.toFixed(1)} ms, ${(m.throughput_bps / 1e6).toFixed(1)} Mbit/s` : '';
+  return `${describe(link)}${measured}${link.warnings?.length ? ` (${link.warnings.join('; ')})` : ''}`;
+}
+
+export function fidelityTable(rows: FidelityRow[], link: LinkSpec): Table {
+  return {
+    caption: `Legacy pull against its floor: compressed size / ${describe(link)} + ${PULL_ROUND_TRIPS} RTT (ratio below 1: bytes bypass the link; pull includes unpacking, so it sits above 1)`,
+    header: ['image', 'compressed MB', 'pull median (s)', 'floor (s)', 'ratio', 'n'],
+    rows: rows.map((r) => [r.workload, (r.image_bytes / 1e6).toFixed(1), r.pull_median.toFixed(3), r.floor.toFixed(3), r.ratio.toFixed(2), String(r.n)]),
+  };
 }

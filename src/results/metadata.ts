@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ALL_TOOLS, toolVersion } from '../lab/tools.ts';
+import type { LinkSpec } from '../lab/link.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { META_FILE, writeAtomic } from './store.ts';
 
@@ -20,7 +21,7 @@ export interface RunMeta {
   options: Record<string, unknown>;
   host: { kernel: string; cpu: string; cores: number; memory_gib: number };
   versions: Record<string, string>;
-  link: { profile: string; registry: string };
+  link: LinkSpec & { registry: string; measured?: { rtt_ms: number; request_ms: { link: number; direct: number }; throughput_bps: number; probe_bytes: number }; warnings?: string[] };
   planned_samples: number;
   prepared: unknown[];
   prepare_failures: unknown[];

@@ -29,6 +29,8 @@ export interface Sample {
   layers: number;
   /** Bytes the registry served during each phase (blob and manifest responses). */
   bytes_fetched: Partial<Record<PhaseName, number>> & { total: number };
+  /** Bytes that crossed the link towards the runtime during the sample, headers included (shaped links only). */
+  link_bytes?: number;
   /** FUSE mounts held by the stargz snapshotter right after the pull (lazy modes). */
   lazy_mounts?: number;
   /** Last lines the workload printed, for failures and for checking. */

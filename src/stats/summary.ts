@@ -28,7 +28,7 @@ export interface Cell {
   counts: Record<SampleStatus, number>;
   /** Absent for a metric with no ok sample: never shown as zero. */
   stats: Partial<Record<Metric, Stat>>;
-  /** Mean share of the image's compressed bytes fetched before the container ran. */
+  /** Mean share of the image's compressed bytes fetched until the container was up (pull + create + run). */
   fetched_share?: number;
 }
 
@@ -131,7 +131,7 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
         if (v.length) stats[m] = stat(v, opts.percentile, rand);
       }
       if (stats.total) totals.set(`${workload}\0${mode}`, ok.map((s) => s.total!));
-      const shares = ok.filter((s) => s.image_bytes > 0).map((s) => ((s.bytes_fetched.pull ?? 0) + (s.bytes_fetched.create ?? 0)) / s.image_bytes);
+      const shares = ok.filter((s) => s.image_bytes > 0).map((s) => ((s.bytes_fetched.pull ?? 0) + (s.bytes_fetched.create ?? 0) + (s.bytes_fetched.run ?? 0)) / s.image_bytes);
       cells.push({ workload, mode, counts, stats, ...(shares.length ? { fetched_share: mean(shares) } : {}) });
     }
   }

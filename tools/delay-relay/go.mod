@@ -1,0 +1,3 @@
+module hellobench.local/tools/delay-relay
+
+go 1.22
