@@ -60,6 +60,16 @@ test('smoke catalogue: every mode gives ok samples, lazy ones really lazy, nothi
   }
   const meta = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
   assert.equal(meta.outcome, 'complete');
+  // The default link (wan) was probed; legacy pulls cannot beat size / bandwidth + RTTs.
+  assert.equal(meta.link.profile, 'wan');
+  assert.ok(Math.abs(meta.link.measured.throughput_bps / 100e6 - 1) < 0.25, `throughput ${meta.link.measured.throughput_bps}`);
+  assert.ok(Math.abs(meta.link.measured.rtt_ms / 20 - 1) < 0.25, `rtt ${meta.link.measured.rtt_ms}`);
+  for (const s of samples.filter((x) => x.mode === 'legacy')) {
+    assert.ok(s.phases.pull! >= (s.image_bytes * 8) / 100e6, `${s.workload}: legacy pull ${s.phases.pull} s beats the link`);
+    assert.ok(s.link_bytes! >= s.image_bytes, `${s.workload}: ${s.link_bytes} bytes crossed the link for a ${s.image_bytes}-byte image`);
+  }
+  const fid = await cli(['fidelity', dir]);
+  assert.equal(fid.exitCode, 0, fid.all);
   assert.equal(meta.options.seed, 7);
   for (const t of ['containerd', 'runc', 'ctr-remote', 'containerd-stargz-grpc', 'hellobench']) assert.ok(meta.versions[t], `version of ${t}`);
   assert.match(r.stdout, /\|mode\|pull\(sec\)\|create\(sec\)\|run\(sec\)\|/);
