@@ -18,8 +18,15 @@ const busyboxBuild = z.object({
   layers: z.array(z.object({ files: z.array(fillerFile).min(1) }).strict()).default([]),
 }).strict();
 
+/** An image built here with mmdebstrap: a Debian minbase layer, then a layer with `packages`. */
+const debianBuild = z.object({
+  base: z.literal('debian'),
+  packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, 'a Debian package name')),
+  suite: z.string().regex(/^[a-z-]+$/).optional(),
+}).strict();
+
 const imageSpec = z.union([
-  z.object({ build: busyboxBuild }).strict(),
+  z.object({ build: z.discriminatedUnion('base', [busyboxBuild, debianBuild]) }).strict(),
   z.object({ ref: z.string().min(1) }).strict(),
 ]);
 

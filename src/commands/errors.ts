@@ -6,10 +6,11 @@ import { MissingToolError } from '../lab/tools.ts';
 import { RegistryError } from '../images/registry.ts';
 import { ReportError } from '../report/input.ts';
 import { LinkError } from '../lab/link.ts';
+import { BuildError } from '../images/debian.ts';
 
 export class UsageError extends Error {}
 
-const USER_ERRORS = [UsageError, CatalogError, DaemonError, LabError, MissingToolError, RegistryError, ReportError, LinkError];
+const USER_ERRORS = [UsageError, CatalogError, DaemonError, LabError, MissingToolError, RegistryError, ReportError, LinkError, BuildError];
 
 export function isUserError(err: unknown): err is Error {
   return USER_ERRORS.some((E) => err instanceof E);

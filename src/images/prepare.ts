@@ -13,6 +13,7 @@ import { tool, toolVersion } from '../lab/tools.ts';
 import type { Mode } from '../modes/index.ts';
 import { CACHE_DIR } from '../paths.ts';
 import { buildBusyboxImage, type BusyboxRecipe } from './build.ts';
+import { buildDebianImage, debianKey, type DebianRecipe } from './debian.ts';
 import { compressedSize, imageLayers } from './registry.ts';
 import { optimize } from './optimize.ts';
 
@@ -81,7 +82,9 @@ export async function prepareImages(lab: Lab, workloads: Workload[], modes: read
 async function prepareOriginal(lab: Lab, w: Workload, sourceRegistry?: string): Promise<PreparedImage> {
   const started = performance.now();
   const spec = w.image;
-  const key = hash({ v: RECIPE_VERSION, spec, name: w.name });
+  const debian = 'build' in spec && spec.build.base === 'debian' ? spec.build as DebianRecipe : null;
+  // Debian images also key on every package version apt resolves now: an update rebuilds them.
+  const key = hash({ v: RECIPE_VERSION, spec, name: w.name, ...(debian ? { resolved: await debianKey(debian) } : {}) });
   const name = `hellobench/${w.name}:org-${key}`;
   const existing = await layersOf(lab, name);
   if (existing) return record(w, 'legacy', name, existing, 'reused', started);
@@ -90,7 +93,7 @@ async function prepareOriginal(lab: Lab, w: Workload, sourceRegistry?: string): 
   let action: PreparedImage['action'];
   if ('build' in spec) {
     const work = join(CACHE_DIR, 'build', `${w.name}-${key}`);
-    const img = await buildBusyboxImage(spec.build as BusyboxRecipe, work, key);
+    const img = debian ? await buildDebianImage(debian, work) : await buildBusyboxImage(spec.build as BusyboxRecipe, work, key);
     await execa(tool('skopeo'), ['copy', '--quiet', '--dest-tls-verify=false', `oci:${img.layout}:${img.tag}`, dest]);
     rmSync(work, { recursive: true, force: true });
     action = 'built';
