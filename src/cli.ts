@@ -19,6 +19,7 @@ const program = new Command('hellobench')
 const selection = (cmd: Command) => cmd
   .option('--workloads <file>', 'workload catalogue (YAML)', DEFAULT_WORKLOADS)
   .option('--only <names>', 'comma-separated workload names to keep')
+  .option('--category <names>', 'comma-separated categories to keep (distro, database, language, web-server, other)')
   .addOption(new Option('--modes <list>', `comma-separated modes (${MODE_NAMES.join(', ')})`).default(MODE_NAMES.join(',')))
   .option('--source-registry <host>', 'registry to copy `ref:` images from, instead of the one in the reference');
 

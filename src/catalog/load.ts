@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
-import { catalogSchema, type Workload } from './schema.ts';
+import { CATEGORIES, catalogSchema, type Workload } from './schema.ts';
 
 export class CatalogError extends Error {}
 
@@ -18,7 +18,13 @@ function locate(doc: Document, lc: LineCounter, path: (string | number)[]): stri
   return '1:1';
 }
 
+export interface Catalog { workloads: Workload[]; defaultSelection: string[] }
+
 export function parseCatalog(text: string, file: string): Workload[] {
+  return parseCatalogFile(text, file).workloads;
+}
+
+export function parseCatalogFile(text: string, file: string): Catalog {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -35,7 +41,7 @@ export function parseCatalog(text: string, file: string): Workload[] {
   }
   const seen = new Map<string, number>();
   const base = dirname(resolve(file));
-  return parsed.data.workloads.map((w, i) => {
+  const workloads = parsed.data.workloads.map((w, i) => {
     if (seen.has(w.name)) {
       const where = locate(doc, lc, ['workloads', i, 'name']);
       throw new CatalogError(`${file}:${where}: workloads.${i}.name: duplicate name "${w.name}" (also workloads.${seen.get(w.name)})`);
@@ -49,23 +55,34 @@ export function parseCatalog(text: string, file: string): Workload[] {
       origin: `${file}#${w.name}`,
     };
   });
+  const defaultSelection = parsed.data.default_selection ?? [];
+  const unknown = defaultSelection.filter((n) => !workloads.some((w) => w.name === n));
+  if (unknown.length) throw new CatalogError(`${file}:${locate(doc, lc, ['default_selection'])}: default_selection: no workload named ${unknown.join(', ')}`);
+  return { workloads, defaultSelection };
 }
 
 export function loadCatalog(file: string): Workload[] {
+  return loadCatalogFile(file).workloads;
+}
+
+export function loadCatalogFile(file: string): Catalog {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new CatalogError(`${file}: cannot read the workload catalogue (${(err as NodeJS.ErrnoException).code ?? err}); pass an existing file with --workloads`);
   }
-  return parseCatalog(text, file);
+  return parseCatalogFile(text, file);
 }
 
-/** Keeps the workloads named in `only` (all when empty); an unknown name is an error. */
-export function selectWorkloads(all: Workload[], only: string[], file: string): Workload[] {
-  if (only.length === 0) return all;
+/** Keeps the workloads named in `only` and in `categories` (each: all when empty); unknown names are errors. */
+export function selectWorkloads(all: Workload[], only: string[], file: string, categories: string[] = []): Workload[] {
   const names = new Set(all.map((w) => w.name));
   const unknown = only.filter((n) => !names.has(n));
   if (unknown.length) throw new CatalogError(`--only: no workload named ${unknown.join(', ')} in ${file} (it has: ${[...names].join(', ')})`);
-  return all.filter((w) => only.includes(w.name));
+  const badCat = categories.filter((c) => !(CATEGORIES as readonly string[]).includes(c));
+  if (badCat.length) throw new CatalogError(`--category: unknown ${badCat.join(', ')}: choose from ${CATEGORIES.join(', ')}`);
+  const picked = all.filter((w) => (only.length === 0 || only.includes(w.name)) && (categories.length === 0 || categories.includes(w.category)));
+  if (picked.length === 0) throw new CatalogError(`${file}: no workload matches --only ${only.join(',') || '(any)'} --category ${categories.join(',') || '(any)'}`);
+  return picked;
 }

@@ -57,12 +57,16 @@ export const workloadSchema = z.object({
   if (w.pattern !== 'cmd-stdin' && w.stdin !== undefined) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['stdin'], message: `only pattern cmd-stdin reads stdin (pattern is ${w.pattern})` });
   }
-  if ((w.pattern === 'cmd-arg' || w.pattern === 'cmd-arg-wait') && !w.args) {
+  if (w.pattern === 'cmd-arg' && !w.args) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['args'], message: `required for pattern ${w.pattern}` });
   }
 });
 
-export const catalogSchema = z.object({ workloads: z.array(workloadSchema).min(1) }).strict();
+export const catalogSchema = z.object({
+  /** Workload names a run benchmarks when neither --only nor --category is given. */
+  default_selection: z.array(z.string()).min(1).optional(),
+  workloads: z.array(workloadSchema).min(1),
+}).strict();
 
 export type WorkloadInput = z.input<typeof workloadSchema>;
 export type Pattern = (typeof PATTERNS)[number];

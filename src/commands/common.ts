@@ -1,23 +1,27 @@
 // What prepare and run share: choosing workloads and modes, and a lab that is always stopped.
-import { loadCatalog, selectWorkloads } from '../catalog/load.ts';
+import { loadCatalogFile, selectWorkloads } from '../catalog/load.ts';
 import type { Workload } from '../catalog/schema.ts';
 import { Lab, stopLabOnExit, type ExitHooks } from '../lab/lab.ts';
 import type { LinkSpec } from '../lab/link.ts';
 import { parseModes, type Mode } from '../modes/index.ts';
 import { UsageError } from './errors.ts';
 
-export const DEFAULT_WORKLOADS = 'workloads/smoke.yaml';
+export const DEFAULT_WORKLOADS = 'workloads/debian.yaml';
 
-export interface SelectionOptions { workloads: string; only?: string; modes: string }
+export interface SelectionOptions { workloads: string; only?: string; category?: string; modes: string }
 
 export function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-export function select(opts: SelectionOptions): { workloads: Workload[]; modes: Mode[] } {
-  const all = loadCatalog(opts.workloads);
-  const only = (opts.only ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const workloads = selectWorkloads(all, only, opts.workloads);
+/** `run` starts from the catalogue's default selection; `prepare` from all of it. */
+export function select(opts: SelectionOptions, useDefaultSelection = false): { workloads: Workload[]; modes: Mode[] } {
+  const catalog = loadCatalogFile(opts.workloads);
+  const list = (v?: string) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const only = list(opts.only);
+  const categories = list(opts.category);
+  // The catalogue's default selection applies when the user chose nothing.
+  const workloads = selectWorkloads(catalog.workloads, only.length || categories.length || !useDefaultSelection ? only : catalog.defaultSelection, opts.workloads, categories);
   let modes: Mode[];
   try {
     modes = parseModes(opts.modes);

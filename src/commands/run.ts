@@ -34,7 +34,7 @@ function positiveInt(v: string, flag: string): number {
 }
 
 export async function runCommand(opts: RunCliOptions): Promise<number> {
-  const { workloads, modes } = select(opts);
+  const { workloads, modes } = select(opts, true);
   const rounds = positiveInt(opts.samples, '--samples');
   const p = Number(opts.percentile);
   if (!(p > 0 && p <= 100)) throw new UsageError(`--percentile: expected a number in (0, 100], got "${opts.percentile}"`);

@@ -98,7 +98,7 @@ async function prepareOriginal(lab: Lab, w: Workload, sourceRegistry?: string): 
     rmSync(work, { recursive: true, force: true });
     action = 'built';
   } else {
-    const src = sourceRegistry ? `${sourceRegistry.replace(/\/$/, '')}/${spec.ref.replace(/^[^/]+\.[^/]+\//, '')}` : spec.ref;
+    const src = sourceRef(spec.ref, sourceRegistry);
     const r = await execa(tool('skopeo'), ['copy', '--quiet', '--dest-tls-verify=false', `docker://${src}`, dest], { reject: false, all: true });
     if (r.exitCode !== 0) throw new Error(`cannot copy ${src}: ${lastLine(r.all)} (is its registry reachable? choose another with --source-registry)`);
     action = 'copied';
@@ -106,6 +106,17 @@ async function prepareOriginal(lab: Lab, w: Workload, sourceRegistry?: string): 
   const layers = await layersOf(lab, name);
   if (!layers) throw new Error(`pushed ${name} but the registry does not list it`);
   return record(w, 'legacy', name, layers, action, started);
+}
+
+/**
+ * Where a `ref:` image is copied from: as written, or from `sourceRegistry` (host[/prefix])
+ * with the reference's own registry host (a first component with a dot or colon) replaced.
+ */
+export function sourceRef(ref: string, sourceRegistry?: string): string {
+  if (!sourceRegistry) return ref;
+  const parts = ref.split('/');
+  const path = parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!) ? parts.slice(1).join('/') : ref;
+  return `${sourceRegistry.replace(/\/+$/, '')}/${path}`;
 }
 
 async function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, ctrRemoteVersion: string): Promise<PreparedImage> {

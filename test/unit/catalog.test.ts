@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CatalogError, loadCatalog, parseCatalog, selectWorkloads } from '../../src/catalog/load.ts';
 import { parseSize } from '../../src/catalog/schema.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { plan } from '../../src/bench/plan.ts';
+import { MODES } from '../../src/modes/index.ts';
+import { sourceRef } from '../../src/images/prepare.ts';
 
 const ok = `workloads:
   - name: py
@@ -52,6 +57,7 @@ test('an unknown pattern names its line and field', () => {
 
 test('cmd-arg-wait without a wait line is rejected at the workload', () => {
   fails(ok.replace('    waitline: Ready to accept connections\n', ''), /^w\.yaml:8:\d+: workloads\.1\.waitline: required for pattern cmd-arg-wait/);
+  fails(ok.replace("    args: [python3, -c, \"print('hello')\"]\n", ''), /^w\.yaml:2:\d+: workloads\.0\.args: required for pattern cmd-arg/);
 });
 
 test('duplicate names are rejected at the second one', () => {
@@ -76,4 +82,42 @@ test('sizes', () => {
   assert.equal(parseSize('32MiB'), 32 * 1024 * 1024);
   assert.equal(parseSize('1.5KB'), 1500);
   assert.equal(parseSize('7'), 7);
+});
+
+test('the HelloBench catalogue: 24 pinned images in four patterns, with their wait lines, env and mounts', () => {
+  const ws = loadCatalog('workloads/hellobench.yaml');
+  assert.equal(ws.length, 24);
+  const count = (p: string) => ws.filter((w) => w.pattern === p).length;
+  assert.deepEqual([count('echo-hello'), count('cmd-arg'), count('cmd-arg-wait'), count('cmd-stdin')], [4, 4, 11, 5]);
+  for (const w of ws) assert.match((w.image as { ref: string }).ref, /^docker\.io\/[a-z0-9/-]+:[\w.-]+$/, `${w.name} is pinned`);
+  const pg = ws.find((w) => w.name === 'postgres')!;
+  assert.equal(pg.waitline, 'database system is ready to accept connections');
+  assert.deepEqual(pg.env, { POSTGRES_PASSWORD: 'abc' });
+  assert.equal(pg.command, undefined, 'servers run their image default command');
+  const es = ws.find((w) => w.name === 'elasticsearch')!;
+  assert.ok(existsSync(es.mounts[0]!.source), 'the elasticsearch config ships beside the catalogue');
+  const gcc = ws.find((w) => w.name === 'gcc')!;
+  assert.ok(existsSync(join(gcc.mounts[0]!.source, 'main.c')));
+  assert.deepEqual(ws.find((w) => w.name === 'r-base')!.command, ['R', '--no-save']);
+});
+
+test('planning the HelloBench catalogue: every image x mode each round; categories select', () => {
+  const ws = loadCatalog('workloads/hellobench.yaml');
+  assert.equal(plan(ws, MODES, 5, 1).length, 24 * 4 * 5);
+  assert.deepEqual(selectWorkloads(ws, [], 'h.yaml', ['distro']).map((w) => w.name), ['alpine', 'fedora', 'ubuntu', 'nix']);
+  assert.throws(() => selectWorkloads(ws, [], 'h.yaml', ['databse']), /--category: unknown databse/);
+});
+
+test('--source-registry replaces the reference\'s registry host', () => {
+  assert.equal(sourceRef('docker.io/library/redis:6.2.6'), 'docker.io/library/redis:6.2.6');
+  assert.equal(sourceRef('docker.io/library/redis:6.2.6', 'mirror.local:5000'), 'mirror.local:5000/library/redis:6.2.6');
+  assert.equal(sourceRef('docker.io/nixos/nix:2.3.12', 'mirror.local/hub/'), 'mirror.local/hub/nixos/nix:2.3.12');
+  assert.equal(sourceRef('library/redis:6.2.6', 'm:5000'), 'm:5000/library/redis:6.2.6');
+});
+
+test('the Debian catalogue builds every application from Debian packages', () => {
+  const ws = loadCatalog('workloads/debian.yaml');
+  const names = ws.map((w) => w.name);
+  for (const n of ['debian', 'python', 'perl', 'node', 'gcc', 'golang', 'php', 'r-base', 'redis', 'postgres', 'mariadb', 'tomcat', 'rabbitmq']) assert.ok(names.includes(n), n);
+  for (const w of ws) assert.equal((w.image as { build: { base: string } }).build.base, 'debian');
 });
