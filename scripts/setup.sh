@@ -24,6 +24,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# Debian images are keyed on the versions apt resolves: that needs package lists.
+if ! compgen -G "/var/lib/apt/lists/*_Packages*" >/dev/null; then
+  need_root
+  echo "setup: fetching apt package lists"
+  apt-get update -qq
+fi
 # Debian's packages may start system services; the lab runs its own private instances.
 for svc in containerd docker-registry; do
   if command -v systemctl >/dev/null && systemctl is-enabled "$svc" >/dev/null 2>&1; then

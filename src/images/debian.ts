@@ -4,7 +4,7 @@
 // images upstream benchmarks. Fixed SOURCE_DATE_EPOCH clamps build-time mtimes, so files
 // the two roots share are identical and stay out of the application layer.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { tool } from '../lab/tools.ts';
@@ -16,6 +16,8 @@ export interface DebianRecipe { base: 'debian'; packages: string[]; suite?: stri
 
 /** Any fixed instant works; it only has to be the same for the base and the application root. */
 const SOURCE_DATE_EPOCH = '1700000000';
+/** Bump when the way these images are assembled changes. */
+const BUILDER_VERSION = 2;
 /** Packages whose versions stand for the minbase root in its cache key (with apt's closure). */
 const BASE_KEY_PACKAGES = ['apt', 'base-files', 'bash', 'coreutils', 'dpkg', 'libc-bin', 'util-linux'];
 
@@ -53,7 +55,16 @@ export async function resolvePackages(packages: string[]): Promise<string[]> {
   return (r.stdout.match(/^Inst \S+ \([^ )]+/gm) ?? []).map((l) => l.replace(/^Inst (\S+) \((\S+)/, '$1=$2')).sort();
 }
 
-async function mmdebstrap(suite: string, include: string[], out: string): Promise<void> {
+/** mmdebstrap runs one at a time: they share the .deb cache, which they read and write. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function mmdebstrap(suite: string, include: string[], out: string): Promise<void> {
+  const run = queue.then(() => mmdebstrapNow(suite, include, out));
+  queue = run.catch(() => {});
+  return run;
+}
+
+async function mmdebstrapNow(suite: string, include: string[], out: string): Promise<void> {
   const debs = join(CACHE_DIR, 'debs');
   mkdirSync(debs, { recursive: true });
   const tmp = `${out}.part`;
@@ -67,8 +78,8 @@ async function mmdebstrap(suite: string, include: string[], out: string): Promis
   const r = await execa('mmdebstrap', args, { reject: false, all: true, stdin: 'ignore', env: { SOURCE_DATE_EPOCH, LC_ALL: 'C' } });
   if (r.exitCode !== 0) {
     rmSync(tmp, { force: true });
-    const lines = (r.all ?? '').split('\n').filter((l) => /^E:|error/i.test(l));
-    throw new BuildError(`mmdebstrap ${include.join(',') || 'minbase'} failed: ${(lines.at(-1) ?? (r.all ?? '').trim().split('\n').at(-1) ?? '').slice(0, 300)}`);
+    const lines = (r.all ?? '').split('\n').filter((l) => /^E:|error/i.test(l) && !/mmdebstrap failed to run/.test(l));
+    throw new BuildError(`mmdebstrap ${include.join(',') || 'minbase'} failed: ${(lines[0] ?? (r.all ?? '').trim().split('\n').at(-1) ?? '').slice(0, 300)}`);
   }
   renameSync(tmp, out);
 }
@@ -81,6 +92,13 @@ async function baseTar(suite: string): Promise<string> {
   const tar = join(dir, `base-${suite}-${key}.tar`);
   if (!existsSync(tar)) await mmdebstrap(suite, [], tar);
   return tar;
+}
+
+function touchDirs(dir: string, epoch: number): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) touchDirs(join(dir, e.name), epoch);
+  }
+  utimesSync(dir, epoch, epoch);
 }
 
 /** In-flight base builds, so parallel image builds share one. */
@@ -108,6 +126,10 @@ export async function buildDebianImage(recipe: DebianRecipe, work: string): Prom
     rmSync(rootfs, { recursive: true, force: true });
     mkdirSync(rootfs);
     await execa('tar', ['-x', '-p', '--numeric-owner', '--xattrs', '--xattrs-include=*', '-f', tar, '-C', rootfs]);
+    // umoci leaves unchanged directories out of a diff layer, but ctr-remote's optimizer
+    // needs the parent directory entry of every file it reorders: give the application
+    // layer every directory, by a later mtime (a few hundred KB of headers).
+    if (tar === appTar) touchDirs(rootfs, Number(SOURCE_DATE_EPOCH) + 1);
     await execa(umoci, ['repack', '--refresh-bundle', '--image', ref, bundle]);
   }
   await execa(umoci, ['config', '--image', ref, '--config.env', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--config.env', 'LANG=C.UTF-8']);
@@ -119,5 +141,5 @@ export async function buildDebianImage(recipe: DebianRecipe, work: string): Prom
 /** Cache-key inputs of a Debian image: the suite and every resolved package version. */
 export async function debianKey(recipe: DebianRecipe): Promise<unknown> {
   const suite = recipe.suite ?? hostSuite();
-  return { suite, resolved: await resolvePackages([...BASE_KEY_PACKAGES, ...recipe.packages]) };
+  return { builder: BUILDER_VERSION, suite, resolved: await resolvePackages([...BASE_KEY_PACKAGES, ...recipe.packages]) };
 }

@@ -59,7 +59,7 @@ export async function optimize(job: OptimizeJob): Promise<void> {
   const r = await child;
   clearTimeout(limit);
   if (r.exitCode !== 0) {
-    throw new Error(`ctr-remote image optimize ${job.dst}: exit ${r.exitCode}: ${lastLines(output)}`);
+    throw new Error(`ctr-remote image optimize ${job.dst}: exit ${r.exitCode ?? r.signal}: ${lastLines(output)}`);
   }
   if (!profile) return;
   const code = /container exit with code (\d+)/.exec(output)?.[1];

@@ -80,6 +80,9 @@ test('a catalogue of our own: other commands and wait lines; a wait line that ne
   const dir = out('own');
   const r = await cli(['run', '--workloads', 'test/fixtures/own.yaml', '--modes', 'legacy,estargz-noopt', '--samples', '1', '--out', dir]);
   assert.equal(r.exitCode, 1, 'not-ok samples make the exit code non-zero');
+  // An image that cannot be built is named with its cause; the others still run.
+  assert.match(r.stderr, /prepare no-such-app: FAILED: cannot resolve packages hellobench-no-such-package: Unable to locate package hellobench-no-such-package/);
+  assert.match(r.stderr, /skipping no-such-app\/legacy: it was not prepared/);
   const samples = readSamples(dir);
   assert.equal(samples.length, 6);
   for (const s of samples.filter((x) => x.workload !== 'never-ready')) assert.equal(s.status, 'ok', `${s.workload}/${s.mode}: ${s.reason}`);
