@@ -40,7 +40,6 @@ export class Lab {
   private relay: Daemon | null = null;
   private containerd: Daemon | null = null;
   private stargz: Daemon | null = null;
-  private prefetch: boolean | null = null;
   private stopping: Promise<void> | null = null;
 
   private constructor(readonly opts: LabOptions) {
@@ -180,7 +179,6 @@ export class Lab {
       ready: async () => (await execa(tool('ctr'), ['--address', this.containerdSock, 'version'], { reject: false, timeout: 5000 })).exitCode === 0,
     });
     await this.containerd.start();
-    this.prefetch = prefetch;
   }
 
   /** argv prefix for `ctr` against this lab's containerd and namespace. */
@@ -204,7 +202,6 @@ export class Lab {
     failed.push(...await unmountUnder(join(this.dir, 'stargz')));
     if (failed.length) throw new LabError(`cannot unmount ${failed.join('; ')}`);
     for (const d of [join(this.dir, 'containerd'), join(this.dir, 'stargz')]) rmSync(d, { recursive: true, force: true });
-    this.prefetch = null;
   }
 
   /** Cold state for the next sample: fresh daemons, empty state, dropped page cache. */
@@ -217,10 +214,6 @@ export class Lab {
 
   get runtimeUp(): boolean {
     return this.containerd !== null;
-  }
-
-  get prefetchOn(): boolean | null {
-    return this.prefetch;
   }
 
   /** FUSE mounts the stargz snapshotter holds right now (one per lazily mounted layer). */

@@ -1,4 +1,4 @@
-// Percentiles and the per (image, mode, phase) figures the run prints and result.csv holds.
+// Percentiles, and the metrics a sample has (its three phases and their total).
 import { PHASES, type PhaseName, type Sample } from '../results/sample.ts';
 
 /**
@@ -20,26 +20,4 @@ export const METRICS: readonly Metric[] = [...PHASES, 'total'];
 
 export function metricOf(s: Sample, m: Metric): number | undefined {
   return m === 'total' ? s.total : s.phases[m];
-}
-
-/** Percentile of each metric over the ok samples of each (workload, mode); absent when none. */
-export function percentileTable(samples: readonly Sample[], p: number): Map<string, Map<string, Partial<Record<Metric, number>> & { n: number }>> {
-  const out = new Map<string, Map<string, Partial<Record<Metric, number>> & { n: number }>>();
-  const groups = new Map<string, Sample[]>();
-  for (const s of samples) {
-    if (s.status !== 'ok') continue;
-    const k = JSON.stringify([s.workload, s.mode]);
-    groups.set(k, [...(groups.get(k) ?? []), s]);
-  }
-  for (const [k, ss] of groups) {
-    const [workload, mode] = JSON.parse(k) as [string, string];
-    const row: Partial<Record<Metric, number>> & { n: number } = { n: ss.length };
-    for (const m of METRICS) {
-      const vals = ss.map((s) => metricOf(s, m)).filter((v): v is number => v !== undefined);
-      if (vals.length) row[m] = percentile(vals, p);
-    }
-    if (!out.has(workload)) out.set(workload, new Map());
-    out.get(workload)!.set(mode, row);
-  }
-  return out;
 }
