@@ -51,8 +51,11 @@ export async function optimize(job: OptimizeJob): Promise<void> {
   const limit = profile ? setTimeout(() => stop(`no exit or wait line within ${limitS}s`), limitS * 1000) : undefined;
   child.all?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
+    // The limit is on the workload, not on the conversion that follows it.
+    if (/container exit with code \d+/.test(output)) clearTimeout(limit);
     if (w.waitline && !ended && output.includes(w.waitline)) {
       ended = 'wait line';
+      clearTimeout(limit);
       setTimeout(() => child.kill('SIGINT'), PROFILE_GRACE_S * 1000);
     }
   });

@@ -89,7 +89,7 @@ async function prepareOriginal(lab: Lab, w: Workload, sourceRegistry?: string): 
   const existing = await layersOf(lab, name);
   if (existing) return record(w, 'legacy', name, existing, 'reused', started);
 
-  const dest = `docker://${lab.registryHost}/${name}`;
+  const dest = `docker://${lab.directHost}/${name}`;
   let action: PreparedImage['action'];
   if ('build' in spec) {
     const work = join(CACHE_DIR, 'build', `${w.name}-${key}`);
@@ -133,8 +133,8 @@ async function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, ct
 
   if (!lab.runtimeUp) await lab.startRuntime(false);
   const ctrArgs = lab.ctrArgs();
-  const src = `${lab.registryHost}/${org.name}`;
-  const dst = `${lab.registryHost}/${name}`;
+  const src = `${lab.directHost}/${org.name}`;
+  const dst = `${lab.directHost}/${name}`;
   const pull = await execa(tool('ctr'), [...ctrArgs, 'image', 'pull', '--plain-http', src], { reject: false, all: true });
   if (pull.exitCode !== 0) throw new Error(`ctr image pull ${src}: ${lastLine(pull.all)}`);
   mkdirSync(join(CACHE_DIR, 'profiles'), { recursive: true });
@@ -148,7 +148,7 @@ async function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, ct
 
 async function layersOf(lab: Lab, name: string) {
   const [repo, tag] = name.split(':') as [string, string];
-  return imageLayers(lab.registryHost, repo, tag);
+  return imageLayers(lab.directHost, repo, tag);
 }
 
 function record(w: Workload, mode: string, name: string, layers: { size: number }[], action: PreparedImage['action'], started: number, profiled_files?: number): PreparedImage {
