@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { tool } from '../lab/tools.ts';
 import { CACHE_DIR } from '../paths.ts';
 import type { OciImage } from './build.ts';
+import { serialized } from '../util/serial.ts';
 
 /** `packages: []` is the distribution alone (one layer). */
 export interface DebianRecipe { base: 'debian'; packages: string[]; suite?: string }
@@ -56,15 +57,7 @@ export async function resolvePackages(packages: string[]): Promise<string[]> {
 }
 
 /** mmdebstrap runs one at a time: they share the .deb cache, which they read and write. */
-let queue: Promise<unknown> = Promise.resolve();
-
-function mmdebstrap(suite: string, include: string[], out: string): Promise<void> {
-  const run = queue.then(() => mmdebstrapNow(suite, include, out));
-  queue = run.catch(() => {});
-  return run;
-}
-
-async function mmdebstrapNow(suite: string, include: string[], out: string): Promise<void> {
+const mmdebstrap = serialized(async (suite: string, include: string[], out: string): Promise<void> => {
   const debs = join(CACHE_DIR, 'debs');
   mkdirSync(debs, { recursive: true });
   const tmp = `${out}.part`;
@@ -82,7 +75,7 @@ async function mmdebstrapNow(suite: string, include: string[], out: string): Pro
     throw new BuildError(`mmdebstrap ${include.join(',') || 'minbase'} failed: ${(lines[0] ?? (r.all ?? '').trim().split('\n').at(-1) ?? '').slice(0, 300)}`);
   }
   renameSync(tmp, out);
-}
+});
 
 /** The minbase root as a tar, cached by suite and the versions of its key packages. */
 async function baseTar(suite: string): Promise<string> {

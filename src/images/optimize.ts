@@ -5,6 +5,7 @@
 import { execa } from 'execa';
 import type { Workload } from '../catalog/schema.ts';
 import { tool } from '../lab/tools.ts';
+import { serialized } from '../util/serial.ts';
 
 /** Seconds a server keeps running after its wait line, so start-up reads that follow it count. */
 export const PROFILE_GRACE_S = 2;
@@ -33,7 +34,14 @@ export function workloadFlags(w: Workload): string[] {
   return out;
 }
 
-export async function optimize(job: OptimizeJob): Promise<void> {
+/**
+ * One conversion at a time: images share layers (the Debian base), and two ctr-remote runs
+ * writing the same converted blob lose it to containerd's garbage collection when the
+ * first one's lease ends ("content digest ... not found").
+ */
+export const optimize = serialized(optimizeNow);
+
+async function optimizeNow(job: OptimizeJob): Promise<void> {
   const w = job.workload;
   const profile = job.recordFile !== undefined;
   const limitS = w.profile_period ?? w.timeout;
