@@ -66,6 +66,11 @@ export class Lab {
     this.opts.log?.(line);
   }
 
+  /** Called right before any daemon is spawned: once stop() has begun, nothing new starts. */
+  private assertOpen(): void {
+    if (this.stopping) throw new LabError('the lab is stopping: no new daemon is started');
+  }
+
   // ---- registry -----------------------------------------------------------
 
   /** Starts the registry: on loopback, or inside the lab's namespace behind the link. */
@@ -75,6 +80,7 @@ export class Lab {
     mkdirSync(REGISTRY_STORE, { recursive: true });
     const ns = this.netns;
     if (ns) {
+      this.assertOpen();
       await ns.create();
       this.directHost = `${ns.nsAddr}:${DIRECT_PORT}`;
     } else {
@@ -100,6 +106,7 @@ export class Lab {
       name: 'registry', dir, argv: [tool('docker-registry'), 'serve', config], ...(ns ? { prefix: ns.exec() } : {}),
       ready: async () => (await fetch(url)).status === 200,
     });
+    this.assertOpen();
     await this.registry.start();
     this.registryHost = this.directHost;
     if (ns && (this.link.rttMs ?? 0) > 0) {
@@ -110,6 +117,7 @@ export class Lab {
         argv: [tool('delay-relay'), '--listen', `${host}:${port}`, '--target', this.directHost, '--delay', `${(this.link.rttMs! / 2).toFixed(3)}ms`],
         ready: () => tcpAnswers(host, port),
       });
+      this.assertOpen();
       await this.relay.start();
     }
     this.log(`registry up at ${this.registryHost} over link ${describe(this.link)} (store ${REGISTRY_STORE})`);
@@ -152,6 +160,7 @@ export class Lab {
       argv: [tool('containerd-stargz-grpc'), '--address', this.stargzSock, '--config', stargzConfig, '--root', join(sdir, 'root'), '--log-level', 'debug'],
       ready: () => socketAnswers(this.stargzSock),
     });
+    this.assertOpen();
     await this.stargz.start();
 
     const config = join(cdir, 'config.toml');
@@ -178,6 +187,7 @@ export class Lab {
       argv: [tool('containerd'), '--config', config],
       ready: async () => (await execa(tool('ctr'), ['--address', this.containerdSock, 'version'], { reject: false, timeout: 5000 })).exitCode === 0,
     });
+    this.assertOpen();
     await this.containerd.start();
   }
 
@@ -270,6 +280,22 @@ function pidsWithArg(arg: string): number[] {
   return out;
 }
 
+/** [pid, owning lab pid] of processes with an argument inside some lab's directory. */
+function labProcesses(): [number, number][] {
+  const re = new RegExp(`^${LAB_BASE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/lab-(\\d+)(/|$)`);
+  const out: [number, number][] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      for (const arg of readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0')) {
+        const m = re.exec(arg);
+        if (m) { out.push([Number(name), Number(m[1])]); break; }
+      }
+    } catch { /* exited */ }
+  }
+  return out;
+}
+
 /** Removes labs whose owning hellobench process is gone: kills their daemons, unmounts, deletes. */
 export async function cleanStaleLabs(log?: (line: string) => void): Promise<void> {
   if (!existsSync(LAB_BASE)) return;
@@ -294,6 +320,13 @@ export async function cleanStaleLabs(log?: (line: string) => void): Promise<void
     const failed = await unmountUnder(dir);
     if (failed.length) throw new LabError(`cannot clean stale lab ${dir}: ${failed.join('; ')}`);
     rmSync(dir, { recursive: true, force: true });
+  }
+  // Daemons of dead labs whose directory is already gone: their argv names the lab's path.
+  for (const [pid, owner] of labProcesses()) {
+    if (owner !== process.pid && !(isAlive(owner) && exeOf(owner)?.includes('node'))) {
+      log?.(`stopping process ${pid} left by lab ${owner}`);
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
   }
   for (const ns of await staleNamespaces((pid) => isAlive(pid) && !!exeOf(pid)?.includes('node'))) {
     log?.(`removing network namespace ${ns.ns} left by a run that did not finish`);

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
-import { cli, leftovers, readSamples } from './helpers.ts';
+import { execa } from 'execa';
+import { cleanStaleLabs } from '../../src/lab/lab.ts';
+import { cli, LAB_BASE, leftovers, readSamples } from './helpers.ts';
 
 const MODES = ['legacy', 'estargz-noopt', 'estargz', 'zstdchunked'];
 const out = (name: string) => join(mkdtempSync(join(tmpdir(), 'hellobench-e2e-')), name);
@@ -125,5 +127,16 @@ test('bad input: one clear line naming the file, field or component', async () =
   const missing = await cli(['prepare', '--workloads', 'no/such.yaml']);
   assert.equal(missing.exitCode, 2);
   assert.match(missing.stderr.trim(), /^hellobench: no\/such\.yaml: cannot read the workload catalogue \(ENOENT\)/);
+  assert.deepEqual(leftovers(), []);
+});
+
+test('a daemon left by a killed lab is stopped by the next lab, even when its directory is gone', async () => {
+  const deadLab = 4_194_000; // no process has this PID: its lab is dead
+  const orphan = execa(process.execPath, ['-e', 'setTimeout(() => {}, 120000)', `${LAB_BASE}/lab-${deadLab}/stargz/stargz.sock`], { detached: true, reject: false });
+  await sleep(200);
+  assert.notDeepEqual(leftovers(), [], 'the orphan looks like lab state');
+  await cleanStaleLabs();
+  const r = await orphan;
+  assert.equal(r.signal, 'SIGKILL');
   assert.deepEqual(leftovers(), []);
 });
