@@ -19,11 +19,14 @@ export interface PhaseOptions {
 
 const seconds = (t0: bigint, t1: bigint) => Number(t1 - t0) / 1e9;
 
+// On a timeout the client is killed outright: `ctr task start` forwards SIGTERM to the
+// container, where a PID 1 may ignore it. The lab's next reset kills the task itself.
+
 /** Runs argv to its exit and times it. */
 export async function timeProcess(argv: readonly string[], opts: PhaseOptions): Promise<PhaseResult> {
   const [file, ...args] = argv as [string, ...string[]];
   const t0 = process.hrtime.bigint();
-  const r = await execa(file, args, { reject: false, all: true, timeout: opts.timeoutS * 1000, input: opts.input ?? '' });
+  const r = await execa(file, args, { reject: false, all: true, timeout: opts.timeoutS * 1000, killSignal: 'SIGKILL', input: opts.input ?? '' });
   const t1 = process.hrtime.bigint();
   return {
     seconds: seconds(t0, t1), exitCode: r.exitCode, timedOut: r.timedOut, output: r.all ?? '',
@@ -40,7 +43,7 @@ export async function timeUntilLine(argv: readonly string[], line: string, opts:
   let t1: bigint | null = null;
   let buffered = '';
   const t0 = process.hrtime.bigint();
-  const child = execa(file, args, { reject: false, all: true, timeout: opts.timeoutS * 1000, input: opts.input ?? '' });
+  const child = execa(file, args, { reject: false, all: true, timeout: opts.timeoutS * 1000, killSignal: 'SIGKILL', input: opts.input ?? '' });
   child.all?.on('data', (chunk: Buffer) => {
     if (t1 !== null) return;
     buffered += chunk.toString();

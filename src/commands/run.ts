@@ -118,6 +118,8 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     afterStop: async () => { if (meta.planned_samples) await finish(`interrupted: ${aborted}`); },
   }, link);
 
+  // Interrupted: the exit path (stopLabOnExit) completes run.json and the report, then exits.
+  if (aborted) return 130;
   await finish('complete');
   const bad = samples.filter((s) => s.status !== 'ok');
   log(`${samples.length - bad.length} ok, ${bad.length} not ok of ${samples.length} samples; results in ${outDir}`);

@@ -44,14 +44,14 @@ export function hostSources(): string[] {
  * The versions apt would install for `packages` on an empty system, as name=version lines:
  * the cache key of an image (a changed version anywhere in the closure rebuilds it).
  */
-export async function resolvePackages(packages: string[]): Promise<string[]> {
+export async function resolvePackages(packages: string[], asked: string[] = packages): Promise<string[]> {
   mkdirSync(CACHE_DIR, { recursive: true });
   const empty = join(CACHE_DIR, 'empty-dpkg-status');
   if (!existsSync(empty)) writeFileSync(empty, '');
   const r = await execa('apt-get', ['-s', '-o', `Dir::State::Status=${empty}`, 'install', '--no-install-recommends', ...packages], { reject: false, all: true, env: { LC_ALL: 'C' } });
   if (r.exitCode !== 0) {
     const e = (r.all ?? '').split('\n').find((l) => l.startsWith('E:')) ?? `apt-get exited ${r.exitCode}`;
-    throw new BuildError(`cannot resolve packages ${packages.join(' ')}: ${e.replace(/^E:\s*/, '')} (run apt-get update if the lists are old)`);
+    throw new BuildError(`cannot resolve packages ${asked.join(' ')}: ${e.replace(/^E:\s*/, '')} (run apt-get update if the lists are old)`);
   }
   return (r.stdout.match(/^Inst \S+ \([^ )]+/gm) ?? []).map((l) => l.replace(/^Inst (\S+) \((\S+)/, '$1=$2')).sort();
 }
@@ -134,5 +134,5 @@ export async function buildDebianImage(recipe: DebianRecipe, work: string): Prom
 /** Cache-key inputs of a Debian image: the suite and every resolved package version. */
 export async function debianKey(recipe: DebianRecipe): Promise<unknown> {
   const suite = recipe.suite ?? hostSuite();
-  return { builder: BUILDER_VERSION, suite, resolved: await resolvePackages([...BASE_KEY_PACKAGES, ...recipe.packages]) };
+  return { builder: BUILDER_VERSION, suite, resolved: await resolvePackages([...BASE_KEY_PACKAGES, ...recipe.packages], recipe.packages) };
 }
