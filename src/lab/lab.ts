@@ -6,7 +6,7 @@ import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { LAB_BASE, REGISTRY_STORE } from '../paths.ts';
-import { Daemon, exeOf, isAlive } from './daemon.ts';
+import { Daemon, exeOf, isAlive, type DaemonSpec } from './daemon.ts';
 import { mountsUnder, unmountUnder } from './mounts.ts';
 import { tool } from './tools.ts';
 import { describe, NetNs, staleNamespaces, type LinkSpec } from './link.ts';
@@ -38,6 +38,8 @@ export class Lab {
   readonly netns: NetNs | null;
   private registry: Daemon | null = null;
   private relay: Daemon | null = null;
+  /** Every daemon started and not yet stopped. */
+  private readonly live = new Set<Daemon>();
   private containerd: Daemon | null = null;
   private stargz: Daemon | null = null;
   private stopping: Promise<void> | null = null;
@@ -66,9 +68,27 @@ export class Lab {
     this.opts.log?.(line);
   }
 
-  /** Called right before any daemon is spawned: once stop() has begun, nothing new starts. */
+  /** Called right before anything is started: once stop() has begun, nothing new starts. */
   private assertOpen(): void {
     if (this.stopping) throw new LabError('the lab is stopping: no new daemon is started');
+  }
+
+  /**
+   * The one way the lab starts a daemon. It is known to the lab before it is spawned, so a
+   * stop() that comes while it starts up still stops it.
+   */
+  private async launch(spec: DaemonSpec): Promise<Daemon> {
+    this.assertOpen();
+    const d = new Daemon(spec);
+    this.live.add(d);
+    await d.start();
+    return d;
+  }
+
+  private async halt(d: Daemon | null): Promise<void> {
+    if (!d) return;
+    await d.stop();
+    this.live.delete(d);
   }
 
   // ---- registry -----------------------------------------------------------
@@ -102,23 +122,19 @@ export class Lab {
       '',
     ].join('\n'));
     const url = `http://${this.directHost}/v2/`;
-    this.registry = new Daemon({
+    this.registry = await this.launch({
       name: 'registry', dir, argv: [tool('docker-registry'), 'serve', config], ...(ns ? { prefix: ns.exec() } : {}),
       ready: async () => (await fetch(url)).status === 200,
     });
-    this.assertOpen();
-    await this.registry.start();
     this.registryHost = this.directHost;
     if (ns && (this.link.rttMs ?? 0) > 0) {
       this.registryHost = `${ns.nsAddr}:${RELAY_PORT}`;
       const [host, port] = [ns.nsAddr, RELAY_PORT];
-      this.relay = new Daemon({
+      this.relay = await this.launch({
         name: 'relay', dir, prefix: ns.exec(),
         argv: [tool('delay-relay'), '--listen', `${host}:${port}`, '--target', this.directHost, '--delay', `${(this.link.rttMs! / 2).toFixed(3)}ms`],
         ready: () => tcpAnswers(host, port),
       });
-      this.assertOpen();
-      await this.relay.start();
     }
     this.log(`registry up at ${this.registryHost} over link ${describe(this.link)} (store ${REGISTRY_STORE})`);
   }
@@ -155,13 +171,11 @@ export class Lab {
         `[[resolver.host."${h}".mirrors]]`, `host = "${h}"`, 'insecure = true']),
       '',
     ].join('\n'));
-    this.stargz = new Daemon({
+    this.stargz = await this.launch({
       name: 'stargz', dir: sdir, stopSignal: 'SIGINT',
       argv: [tool('containerd-stargz-grpc'), '--address', this.stargzSock, '--config', stargzConfig, '--root', join(sdir, 'root'), '--log-level', 'debug'],
       ready: () => socketAnswers(this.stargzSock),
     });
-    this.assertOpen();
-    await this.stargz.start();
 
     const config = join(cdir, 'config.toml');
     writeFileSync(config, [
@@ -182,13 +196,11 @@ export class Lab {
       `  address = "${this.stargzSock}"`,
       '',
     ].join('\n'));
-    this.containerd = new Daemon({
+    this.containerd = await this.launch({
       name: 'containerd', dir: cdir,
       argv: [tool('containerd'), '--config', config],
       ready: async () => (await execa(tool('ctr'), ['--address', this.containerdSock, 'version'], { reject: false, timeout: 5000 })).exitCode === 0,
     });
-    this.assertOpen();
-    await this.containerd.start();
   }
 
   /** argv prefix for `ctr` against this lab's containerd and namespace. */
@@ -200,14 +212,12 @@ export class Lab {
   async stopRuntime(): Promise<void> {
     if (this.containerd) {
       await this.killTasks();
-      await this.containerd.stop();
+      await this.halt(this.containerd);
       this.containerd = null;
     }
     await this.killShims();
-    if (this.stargz) {
-      await this.stargz.stop();
-      this.stargz = null;
-    }
+    await this.halt(this.stargz);
+    this.stargz = null;
     const failed = await unmountUnder(join(this.dir, 'containerd'));
     failed.push(...await unmountUnder(join(this.dir, 'stargz')));
     if (failed.length) throw new LabError(`cannot unmount ${failed.join('; ')}`);
@@ -254,7 +264,7 @@ export class Lab {
     this.stopping ??= (async () => {
       const errors: string[] = [];
       await this.stopRuntime().catch((e: Error) => errors.push(e.message));
-      for (const d of [this.relay, this.registry]) await d?.stop().catch((e: Error) => errors.push(e.message));
+      for (const d of [this.relay, this.registry, ...this.live]) await this.halt(d).catch((e: Error) => errors.push(e.message));
       this.relay = null;
       this.registry = null;
       await this.netns?.remove();
