@@ -26,7 +26,7 @@ export async function compareCommand(baseDir: string, newDir: string, opts: { ou
   if (!(minChange >= 0 && minChange < 10)) throw new UsageError(`--min-change: expected a percentage such as 5, got "${opts.minChange}"`);
   const base = loadReportInput(baseDir, 95);
   const next = loadReportInput(newDir, 95);
-  const changes = compareRuns(base.samples, next.samples, { minChange });
+  const changes = compareRuns(base.samples, next.samples, { minChange, workloads: base.summary.workloads });
   const t = table(changes);
   const regressions = changes.filter((c) => c.verdict === 'regression');
   const improvements = changes.filter((c) => c.verdict === 'improvement');

@@ -27,12 +27,12 @@ const totals = (samples: readonly Sample[], w: string, m: string) =>
 /** Smallest relative change of the median that is reported (5%). */
 export const MIN_CHANGE = 0.05;
 
-export function compareRuns(base: readonly Sample[], next: readonly Sample[], opts: { seed?: number; minChange?: number } = {}): Change[] {
+export function compareRuns(base: readonly Sample[], next: readonly Sample[], opts: { seed?: number; minChange?: number; workloads?: string[] } = {}): Change[] {
   const minChange = opts.minChange ?? MIN_CHANGE;
   const rand = prng(opts.seed ?? 1);
   const keys = new Map<string, [string, string]>();
   for (const s of [...base, ...next]) keys.set(`${s.workload}\0${s.mode}`, [s.workload, s.mode]);
-  const workloadOrder = [...new Set([...base, ...next].map((s) => s.workload))];
+  const workloadOrder = [...new Set([...(opts.workloads ?? []), ...base.map((s) => s.workload), ...next.map((s) => s.workload)])];
   const rank = (m: string) => { const i = (MODE_NAMES as string[]).indexOf(m); return i < 0 ? MODE_NAMES.length : i; };
   const ordered = [...keys.values()].sort(([wa, ma], [wb, mb]) => workloadOrder.indexOf(wa) - workloadOrder.indexOf(wb) || rank(ma) - rank(mb));
   const out: Change[] = [];
