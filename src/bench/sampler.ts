@@ -6,7 +6,8 @@ import { bytesBetween, type FetchLog } from '../lab/fetchlog.ts';
 import type { Lab } from '../lab/lab.ts';
 import { tool } from '../lab/tools.ts';
 import type { Mode } from '../modes/index.ts';
-import type { PhaseName, Sample, SampleStatus } from '../results/sample.ts';
+import { SAMPLE_SCHEMA, type PhaseName, type Sample, type SampleStatus } from '../results/sample.ts';
+import { lastLines } from '../util/text.ts';
 import { timeProcess, timeUntilLine, type PhaseResult } from './timer.ts';
 
 export interface SampleJob {
@@ -55,7 +56,7 @@ export async function measureSample(lab: Lab, fetches: FetchLog, job: SampleJob)
 
   const fail = (phase: PhaseName, r: PhaseResult, what: string) => {
     status = r.timedOut ? 'timeout' : 'failed';
-    reason = r.timedOut ? `${phase}: ${what} did not finish within ${w.timeout}s` : `${phase}: ${what} ${r.error ?? `exited ${r.exitCode}`}: ${tail(r.output, 1)}`;
+    reason = r.timedOut ? `${phase}: ${what} did not finish within ${w.timeout}s` : `${phase}: ${what} ${r.error ?? `exited ${r.exitCode}`}: ${lastLines(r.output)}`;
   };
 
   const started_at = new Date().toISOString();
@@ -101,13 +102,13 @@ export async function measureSample(lab: Lab, fetches: FetchLog, job: SampleJob)
   const total = phases.pull !== undefined && phases.create !== undefined && phases.run !== undefined
     ? phases.pull + phases.create + phases.run : undefined;
   return {
-    schema: 1, run_id: job.runId, workload: w.name, image: job.image.name, mode: mode.name,
+    schema: SAMPLE_SCHEMA, run_id: job.runId, workload: w.name, image: job.image.name, mode: mode.name,
     round: job.round, index: job.index, seed: job.seed, status, ...(reason ? { reason } : {}),
     phases, ...(total !== undefined ? { total } : {}), started_at,
     image_bytes: job.image.compressed_bytes, layers: job.image.layers, bytes_fetched: bytes,
     ...(lazyMounts !== undefined ? { lazy_mounts: lazyMounts } : {}),
     ...(linkBefore !== undefined && linkAfter !== undefined ? { link_bytes: linkAfter - linkBefore } : {}),
-    ...(output ? { output_tail: tail(output, 5) } : {}),
+    ...(output ? { output_tail: lastLines(output, 5) } : {}),
   };
 }
 
@@ -126,15 +127,12 @@ async function runPhase(lab: Lab, w: Workload, id: string): Promise<RunOutcome> 
       await kill();
       return { ...r, problem: `wait line "${w.waitline}" did not appear within ${w.timeout}s` };
     }
-    return { ...r, problem: `task ended (exit ${r.exitCode}) before the wait line "${w.waitline}": ${tail(r.output, 1)}` };
+    return { ...r, problem: `task ended (exit ${r.exitCode}) before the wait line "${w.waitline}": ${lastLines(r.output)}` };
   }
   const r = await timeProcess(argv, { timeoutS: w.timeout, ...(w.stdin !== undefined ? { input: w.stdin } : {}) });
   if (r.timedOut) return { ...r, problem: `task did not exit within ${w.timeout}s` };
-  if (r.exitCode !== 0) return { ...r, problem: `task exited ${r.exitCode ?? r.error}: ${tail(r.output, 1)}` };
-  if (w.expect && !r.output.includes(w.expect)) return { ...r, problem: `output lacks the expected "${w.expect}": ${tail(r.output, 1)}` };
+  if (r.exitCode !== 0) return { ...r, problem: `task exited ${r.exitCode ?? r.error}: ${lastLines(r.output)}` };
+  if (w.expect && !r.output.includes(w.expect)) return { ...r, problem: `output lacks the expected "${w.expect}": ${lastLines(r.output)}` };
   return r;
 }
 
-function tail(text: string, lines: number): string {
-  return text.trim().split('\n').slice(-lines).join('\n').slice(0, 500);
-}

@@ -5,9 +5,9 @@ import { measureSample } from '../bench/sampler.ts';
 import { FetchLog } from '../lab/fetchlog.ts';
 import { describe, LinkError, resolveLink } from '../lab/link.ts';
 import { probeLink, probeSize, pushProbeBlob } from '../lab/probe.ts';
-import { oneLine } from '../images/prepare.ts';
+import { oneLine } from '../util/text.ts';
 import { collectVersions, hostInfo, RESULTS_FORMAT, writeMeta, type RunMeta } from '../results/metadata.ts';
-import type { Sample } from '../results/sample.ts';
+import { SAMPLE_SCHEMA, type Sample } from '../results/sample.ts';
 import { SampleStore } from '../results/store.ts';
 import { buildReport } from '../report/index.ts';
 import { markdownTable } from '../report/markdown.ts';
@@ -103,7 +103,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
       } catch (err) {
         if (aborted) break;
         sample = {
-          schema: 1, run_id: runId, workload: job.workload.name, image: image.name, mode: job.mode.name,
+          schema: SAMPLE_SCHEMA, run_id: runId, workload: job.workload.name, image: image.name, mode: job.mode.name,
           round: job.round, index: job.index, seed, status: 'failed', reason: `lab: ${oneLine(err)}`, phases: {},
           started_at: new Date().toISOString(), image_bytes: image.compressed_bytes, layers: image.layers, bytes_fetched: { total: 0 },
         };

@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import type { Workload } from '../catalog/schema.ts';
 import { tool } from '../lab/tools.ts';
 import { serialized } from '../util/serial.ts';
+import { lastLines } from '../util/text.ts';
 
 /** Seconds a server keeps running after its wait line, so start-up reads that follow it count. */
 export const PROFILE_GRACE_S = 2;
@@ -70,7 +71,7 @@ async function optimizeNow(job: OptimizeJob): Promise<void> {
   const r = await child;
   clearTimeout(limit);
   if (r.exitCode !== 0) {
-    throw new Error(`ctr-remote image optimize ${job.dst}: exit ${r.exitCode ?? r.signal}: ${lastLines(output)}`);
+    throw new Error(`ctr-remote image optimize ${job.dst}: exit ${r.exitCode ?? r.signal}: ${workloadLines(output)}`);
   }
   if (!profile) return;
   const code = /container exit with code (\d+)/.exec(output)?.[1];
@@ -78,11 +79,9 @@ async function optimizeNow(job: OptimizeJob): Promise<void> {
     throw new Error(`profiling run of ${w.name} never printed its wait line "${w.waitline}" (${ended ?? `exit ${code}`})`);
   }
   if (w.pattern !== 'cmd-arg-wait' && code !== '0') {
-    throw new Error(`profiling run of ${w.name} ${code === undefined ? `did not finish (${ended})` : `exited with code ${code}`}: ${lastLines(output)}`);
+    throw new Error(`profiling run of ${w.name} ${code === undefined ? `did not finish (${ended})` : `exited with code ${code}`}: ${workloadLines(output)}`);
   }
 }
 
 /** The workload's own last lines, without ctr-remote's log lines. */
-function lastLines(output: string): string {
-  return output.trim().split('\n').filter((l) => !l.startsWith('time=')).slice(-2).join(' / ').slice(0, 300);
-}
+const workloadLines = (output: string) => lastLines(output.split('\n').filter((l) => !l.startsWith('time=')).join('\n'), 2, ' / ', 300);

@@ -16,6 +16,7 @@ import { buildBusyboxImage, type BusyboxRecipe } from './build.ts';
 import { buildDebianImage, debianKey, type DebianRecipe } from './debian.ts';
 import { compressedSize, imageLayers } from './registry.ts';
 import { optimize } from './optimize.ts';
+import { lastLines, oneLine } from '../util/text.ts';
 
 /** Bump when the way images are built or converted changes, to invalidate every cached tag. */
 const RECIPE_VERSION = 2;
@@ -100,7 +101,7 @@ async function prepareOriginal(lab: Lab, w: Workload, sourceRegistry?: string): 
   } else {
     const src = sourceRef(spec.ref, sourceRegistry);
     const r = await execa(tool('skopeo'), ['copy', '--quiet', '--dest-tls-verify=false', `docker://${src}`, dest], { reject: false, all: true });
-    if (r.exitCode !== 0) throw new Error(`cannot copy ${src}: ${lastLine(r.all)} (is its registry reachable? choose another with --source-registry)`);
+    if (r.exitCode !== 0) throw new Error(`cannot copy ${src}: ${lastLines(r.all)} (is its registry reachable? choose another with --source-registry)`);
     action = 'copied';
   }
   const layers = await layersOf(lab, name);
@@ -136,11 +137,11 @@ async function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, ct
   const src = `${lab.directHost}/${org.name}`;
   const dst = `${lab.directHost}/${name}`;
   const pull = await execa(tool('ctr'), [...ctrArgs, 'image', 'pull', '--plain-http', src], { reject: false, all: true });
-  if (pull.exitCode !== 0) throw new Error(`ctr image pull ${src}: ${lastLine(pull.all)}`);
+  if (pull.exitCode !== 0) throw new Error(`ctr image pull ${src}: ${lastLines(pull.all)}`);
   mkdirSync(join(CACHE_DIR, 'profiles'), { recursive: true });
   await optimize({ workload: w, ctrArgs, flags: conv.optimizeFlags, recordFile: conv.profile ? recordFile : undefined, src, dst });
   const push = await execa(tool('ctr-remote'), [...ctrArgs, 'image', 'push', '--plain-http', dst], { reject: false, all: true });
-  if (push.exitCode !== 0) throw new Error(`ctr-remote image push ${dst}: ${lastLine(push.all)}`);
+  if (push.exitCode !== 0) throw new Error(`ctr-remote image push ${dst}: ${lastLines(push.all)}`);
   const layers = await layersOf(lab, name);
   if (!layers) throw new Error(`pushed ${name} but the registry does not list it`);
   return record(w, mode.name, name, layers, 'converted', started, conv.profile ? profiledFiles(recordFile) : undefined);
@@ -174,5 +175,3 @@ function profiledFiles(file: string): number | undefined {
 }
 
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
-export const oneLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 400);
-const lastLine = (s: string | undefined) => (s ?? '').trim().split('\n').at(-1)?.slice(0, 300) ?? '';

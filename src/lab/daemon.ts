@@ -5,6 +5,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
+import { lastLines } from '../util/text.ts';
 
 export class DaemonError extends Error {}
 
@@ -80,8 +81,7 @@ export class Daemon {
   /** Last meaningful log line, for error messages. */
   tail(): string {
     try {
-      const lines = readFileSync(this.logFile, 'utf8').trim().split('\n');
-      return lines.at(-1)?.slice(0, 300) ?? '(empty log)';
+      return lastLines(readFileSync(this.logFile, 'utf8'), 1, '\n', 300) || '(empty log)';
     } catch {
       return '(no log)';
     }
