@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
 # Installs everything hellobench needs on Debian 12, idempotently; a few seconds when all is there.
-#   - Debian packages (containerd, runc, registry, image tools, stargz's ctr-remote, fonts)
+#   - Debian packages (containerd 1.6, runc, registry, image tools, stargz's ctr-remote, fonts)
 #   - npm dependencies (from package-lock.json)
-#   - the stargz snapshotter daemon, built from the Go module proxy at the release pinned in
-#     tools/stargz-grpc/go.mod, into .hellobench/bin (never over system binaries)
+#   - built from the package registries at pinned versions, once per version, into a cache
+#     outside the checkout ($HELLOBENCH_HOME/bin, default /var/cache/hellobench/bin), so a
+#     fresh clone or CI on the same machine reuses them: containerd 2, the stargz, SOCI and
+#     Nydus snapshotters, Nydus's nydusd and nydus-image, and the link's delay relay.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin="${HELLOBENCH_HOME:-$root/.hellobench}/bin"
+home="${HELLOBENCH_HOME:-/var/cache/hellobench}"
+bin="$home/bin"
+
+# Pinned releases (the Go tools' own pins live in their go.mod files under tools/).
+containerd_version=v2.4.2
+nydus_rs_version=2.2.0
 
 need_root() { [ "$(id -u)" = 0 ] || { echo "setup: run as root (it installs Debian packages)" >&2; exit 1; }; }
+step() { echo "setup: $*"; }
+t_start=$SECONDS
 
 # ---- Debian packages -------------------------------------------------------------
 packages=(containerd runc docker-registry skopeo umoci busybox-static stargz-snapshotter fuse3
-          iproute2 mount fonts-dejavu-core mmdebstrap ca-certificates chromium)
+          iproute2 mount fonts-dejavu-core mmdebstrap ca-certificates chromium zlib1g-dev gcc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   need_root
-  echo "setup: installing Debian packages: ${missing[*]}"
+  step "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -27,7 +36,7 @@ fi
 # Debian images are keyed on the versions apt resolves: that needs package lists.
 if ! compgen -G "/var/lib/apt/lists/*_Packages*" >/dev/null; then
   need_root
-  echo "setup: fetching apt package lists"
+  step "fetching apt package lists"
   apt-get update -qq
 fi
 # Debian's packages may start system services; the lab runs its own private instances.
@@ -41,28 +50,53 @@ done
 stamp="$root/node_modules/.hellobench-lock"
 lockhash=$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lockhash" ]; then
-  echo "setup: installing npm dependencies"
+  step "installing npm dependencies"
   (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
   echo "$lockhash" > "$stamp"
 fi
 
-# ---- Go tools, built into .hellobench/bin ------------------------------------------
-#   containerd-stargz-grpc: the stargz snapshotter daemon at the release pinned in its go.mod
-#   delay-relay: adds round-trip time where the kernel lacks netem
+# ---- built tools, cached in $bin ------------------------------------------------------
 go=$(command -v go || echo /usr/local/go/bin/go)
-build_tool() { # DIR NAME [LDFLAGS]
-  local src="$root/tools/$1" name=$2 ldflags=${3:-}
-  local hash
-  hash=$(cat "$src"/go.mod "$src"/*.go $( [ -f "$src/go.sum" ] && echo "$src/go.sum") | sha256sum | cut -d' ' -f1)
-  if [ -x "$bin/$name" ] && [ "$(cat "$bin/.$name.src" 2>/dev/null)" = "$hash" ]; then return; fi
-  [ -x "$go" ] || { echo "setup: Go is needed to build $name: install Go 1.22 or newer" >&2; exit 1; }
-  echo "setup: building $name into $bin"
-  (cd "$src" && GOFLAGS=-mod=mod "$go" build -trimpath -ldflags "-s -w $ldflags" -o "$bin/$name.new" .)
-  mv "$bin/$name.new" "$bin/$name"
-  echo "$hash" > "$bin/.$name.src"
-}
 mkdir -p "$bin"
-stargz_version=$(cd "$root/tools/stargz-grpc" && "$go" list -m -f '{{.Version}}' github.com/containerd/stargz-snapshotter 2>/dev/null || echo unknown)
-build_tool stargz-grpc containerd-stargz-grpc "-X main.version=$stargz_version"
-build_tool delay-relay delay-relay
-echo "setup: ready ($("$bin/containerd-stargz-grpc" --version))"
+# fresh NAME KEY: true when $bin/.NAME.key is missing or differs (then build and call `done_ NAME KEY`).
+fresh() { [ "$(cat "$bin/.$1.key" 2>/dev/null)" != "$2" ]; }
+done_() { echo "$2" > "$bin/.$1.key"; }
+need_go() { [ -x "$go" ] || { echo "setup: Go is needed to build $1: install Go 1.22 or newer" >&2; exit 1; }; }
+
+# A Go tools module of ours under tools/DIR, built into $bin: each PKG=NAME builds package PKG
+# (relative to the module, or a dependency's) as NAME. Rebuilt when the module's files change.
+build_module() { # DIR LDFLAGS PKG=NAME...
+  local dir=$1 ldflags=$2; shift 2
+  local src="$root/tools/$dir" key
+  key=$(cd "$src" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+  fresh "$dir" "$key" || return 0
+  need_go "tools/$dir"
+  step "building ${*##*=} (tools/$dir) into $bin"
+  local t=$SECONDS spec
+  for spec in "$@"; do
+    (cd "$src" && CGO_ENABLED=1 GOFLAGS=-mod=mod "$go" build -trimpath -ldflags "-s -w $ldflags" -o "$bin/${spec#*=}.new" "${spec%%=*}")
+    mv "$bin/${spec#*=}.new" "$bin/${spec#*=}"
+  done
+  step "  done in $((SECONDS - t)) s"
+  done_ "$dir" "$key"
+}
+gomod_version() { (cd "$root/tools/$1" && "$go" list -m -f '{{.Version}}' "$2" 2>/dev/null || echo unknown); }
+
+# containerd 2: its commands are in its main module, with no replace lines, so `go install` works.
+if fresh containerd2 "$containerd_version"; then
+  need_go containerd
+  step "building containerd $containerd_version (containerd, ctr, containerd-shim-runc-v2) into $bin/containerd2"
+  mkdir -p "$bin/containerd2"
+  t=$SECONDS
+  (cd /tmp && GOBIN="$bin/containerd2" "$go" install -trimpath \
+    "github.com/containerd/containerd/v2/cmd/containerd@$containerd_version" \
+    "github.com/containerd/containerd/v2/cmd/ctr@$containerd_version" \
+    "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2@$containerd_version")
+  step "  done in $((SECONDS - t)) s"
+  done_ containerd2 "$containerd_version"
+fi
+
+build_module delay-relay "" .=delay-relay
+build_module stargz-grpc "-X main.version=$(gomod_version stargz-grpc github.com/containerd/stargz-snapshotter)" .=containerd-stargz-grpc
+
+step "ready in $((SECONDS - t_start)) s: $("$bin/containerd2/containerd" --version | cut -d' ' -f1,3), $("$bin/containerd-stargz-grpc" --version)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Command-line wiring only: each command lives in src/commands/.
 import { Command, Option } from 'commander';
-import { MODE_NAMES } from './modes/index.ts';
+import { MODE_NAMES } from './systems/index.ts';
+import { CONTAINERDS, DEFAULT_CONTAINERD } from './lab/containerd.ts';
 import { DEFAULT_PROFILE, PROFILES } from './lab/link.ts';
 import { DEFAULT_WORKLOADS } from './commands/common.ts';
 import { doctorCommand } from './commands/doctor.ts';
@@ -21,7 +22,8 @@ const selection = (cmd: Command) => cmd
   .option('--only <names>', 'comma-separated workload names to keep')
   .option('--category <names>', 'comma-separated categories to keep (distro, database, language, web-server, other)')
   .addOption(new Option('--modes <list>', `comma-separated modes (${MODE_NAMES.join(', ')})`).default(MODE_NAMES.join(',')))
-  .option('--source-registry <host>', 'registry to copy `ref:` images from, instead of the one in the reference');
+  .option('--source-registry <host>', 'registry to copy `ref:` images from, instead of the one in the reference')
+  .addOption(new Option('--containerd <version>', `containerd the lab runs: ${Object.values(CONTAINERDS).map((c) => `${c.id} (${c.label})`).join(', ')}`).default(DEFAULT_CONTAINERD));
 
 program.command('doctor').description('check that every component the lab needs is here')
   .action(async () => { process.exitCode = await doctorCommand(); });

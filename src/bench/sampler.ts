@@ -1,11 +1,11 @@
 // One sample: pull, create, run, timed each; then the checks that make it count
 // (exit code, expected output, lazy mounts). The lab must have been reset before.
+import { basename } from 'node:path';
 import { execa } from 'execa';
 import type { Workload } from '../catalog/schema.ts';
 import { bytesBetween, type FetchLog } from '../lab/fetchlog.ts';
 import type { Lab } from '../lab/lab.ts';
-import { tool } from '../lab/tools.ts';
-import type { Mode } from '../modes/index.ts';
+import type { Mode } from '../systems/index.ts';
 import { SAMPLE_SCHEMA, type PhaseName, type Sample, type SampleStatus } from '../results/sample.ts';
 import { lastLines } from '../util/text.ts';
 import { timeProcess, timeUntilLine, type PhaseResult } from './timer.ts';
@@ -24,15 +24,11 @@ export interface SampleJob {
 /** Delay before reading the registry log, so responses completed at a phase's end are logged. */
 const LOG_SETTLE_MS = 150;
 
-export function pullArgv(lab: Lab, mode: Mode, ref: string): string[] {
-  return mode.lazy
-    ? [tool('ctr-remote'), ...lab.ctrArgs(), 'image', 'rpull', '--plain-http', '--snapshotter', 'stargz', ref]
-    : [tool('ctr'), ...lab.ctrArgs(), 'image', 'pull', '--plain-http', ref];
-}
+/** The runtime as the sampler drives it: the lab's `ctr` and the argv that points it at the lab. */
+export interface Runtime { ctr: string; ctrArgs: string[] }
 
-export function createArgv(lab: Lab, w: Workload, mode: Mode, ref: string, id: string): string[] {
-  const argv = [tool('ctr'), ...lab.ctrArgs(), 'container', 'create'];
-  if (mode.snapshotter !== 'overlayfs') argv.push('--snapshotter', mode.snapshotter);
+export function createArgv(rt: Runtime, w: Workload, mode: Mode, ref: string, id: string): string[] {
+  const argv = [rt.ctr, ...rt.ctrArgs, 'container', 'create', '--snapshotter', mode.system.snapshotter];
   for (const [k, v] of Object.entries(w.env)) argv.push('--env', `${k}=${v}`);
   for (const m of w.mounts) argv.push('--mount', `type=bind,src=${m.source},dst=${m.target},options=rbind:ro`);
   argv.push(ref, id);
@@ -41,7 +37,10 @@ export function createArgv(lab: Lab, w: Workload, mode: Mode, ref: string, id: s
   return argv;
 }
 
-export async function measureSample(lab: Lab, fetches: FetchLog, job: SampleJob): Promise<Sample> {
+/** What a sample needs of the lab (a fake in the unit tests). */
+export type SampleLab = Pick<Lab, 'registryHost' | 'sampleContext' | 'linkRxBytes'>;
+
+export async function measureSample(lab: SampleLab, fetches: FetchLog, job: SampleJob): Promise<Sample> {
   const { workload: w, mode } = job;
   const ref = `${lab.registryHost}/${job.image.name}`;
   const id = `hb-${job.index}-${w.name}`.slice(0, 60);
@@ -60,26 +59,29 @@ export async function measureSample(lab: Lab, fetches: FetchLog, job: SampleJob)
   };
 
   const started_at = new Date().toISOString();
-  const pull = await timeProcess(pullArgv(lab, mode, ref), { timeoutS: w.timeout });
+  const ctx = lab.sampleContext();
+  const pullArgv = mode.system.pullArgv(ctx, ref, mode);
+  const pull = await timeProcess(pullArgv, { timeoutS: w.timeout });
   phases.pull = pull.seconds;
   bounds.push(Date.now());
-  if (pull.exitCode !== 0) fail('pull', pull, mode.lazy ? 'ctr-remote image rpull' : 'ctr image pull');
+  if (pull.exitCode !== 0) fail('pull', pull, `${basename(pullArgv[0]!)} pull`);
 
-  if (status === 'ok' && mode.lazy) {
-    lazyMounts = lab.lazyMounts();
-    if (lazyMounts === 0) {
+  if (status === 'ok' && mode.system.lazy && mode.system.lazyProof) {
+    const proof = mode.system.lazyProof(ctx, job.image.layers);
+    lazyMounts = proof.mounts;
+    if (proof.problem) {
       status = 'invalid';
-      reason = 'pull: no layer was mounted lazily (the stargz snapshotter holds no FUSE mount)';
+      reason = `pull: ${proof.problem}`;
     }
   }
 
   if (status === 'ok' || status === 'invalid') {
-    const create = await timeProcess(createArgv(lab, w, mode, ref, id), { timeoutS: w.timeout });
+    const create = await timeProcess(createArgv(ctx, w, mode, ref, id), { timeoutS: w.timeout });
     phases.create = create.seconds;
     bounds.push(Date.now());
     if (create.exitCode !== 0) fail('create', create, 'ctr container create');
     else {
-      const run = await runPhase(lab, w, id);
+      const run = await runPhase(ctx, w, id);
       phases.run = run.seconds;
       bounds.push(Date.now());
       output = run.output;
@@ -115,11 +117,11 @@ export async function measureSample(lab: Lab, fetches: FetchLog, job: SampleJob)
 interface RunOutcome extends PhaseResult { problem?: string }
 
 /** The run phase as the workload's pattern defines it. */
-async function runPhase(lab: Lab, w: Workload, id: string): Promise<RunOutcome> {
-  const argv = [tool('ctr'), ...lab.ctrArgs(), 'task', 'start', id];
+async function runPhase(rt: Runtime, w: Workload, id: string): Promise<RunOutcome> {
+  const argv = [rt.ctr, ...rt.ctrArgs, 'task', 'start', id];
   if (w.pattern === 'cmd-arg-wait') {
     const kill = async () => {
-      await execa(tool('ctr'), [...lab.ctrArgs(), 'task', 'kill', '-s', 'SIGKILL', id], { reject: false, timeout: 10_000 });
+      await execa(rt.ctr, [...rt.ctrArgs, 'task', 'kill', '-s', 'SIGKILL', id], { reject: false, timeout: 10_000 });
     };
     const r = await timeUntilLine(argv, w.waitline!, { timeoutS: w.timeout, stop: kill });
     if (r.found) return r;

@@ -2,13 +2,14 @@
 import { loadCatalogFile, selectWorkloads } from '../catalog/load.ts';
 import type { Workload } from '../catalog/schema.ts';
 import { Lab, stopLabOnExit, type ExitHooks } from '../lab/lab.ts';
+import { containerdBuild } from '../lab/containerd.ts';
 import type { LinkSpec } from '../lab/link.ts';
-import { parseModes, type Mode } from '../modes/index.ts';
+import { parseModes, type Mode } from '../systems/index.ts';
 import { UsageError } from './errors.ts';
 
 export const DEFAULT_WORKLOADS = 'workloads/debian.yaml';
 
-export interface SelectionOptions { workloads: string; only?: string; category?: string; modes: string }
+export interface SelectionOptions { workloads: string; only?: string; category?: string; modes: string; containerd: string }
 
 export function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -25,6 +26,7 @@ export function select(opts: SelectionOptions, useDefaultSelection = false): { w
   let modes: Mode[];
   try {
     modes = parseModes(opts.modes);
+    containerdBuild(opts.containerd);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -32,12 +34,12 @@ export function select(opts: SelectionOptions, useDefaultSelection = false): { w
 }
 
 /** Opens a lab with its registry and runtime up, runs `fn`, and stops the lab whatever happens. */
-export async function withLab<T>(fn: (lab: Lab) => Promise<T>, hooks: ExitHooks = {}, link?: LinkSpec): Promise<T> {
-  const lab = await Lab.open({ log, ...(link ? { link } : {}) });
+export async function withLab<T>(containerd: string, fn: (lab: Lab) => Promise<T>, hooks: ExitHooks = {}, link?: LinkSpec): Promise<T> {
+  const lab = await Lab.open({ log, containerd, ...(link ? { link } : {}) });
   stopLabOnExit(lab, hooks, log);
   try {
     await lab.startRegistry();
-    await lab.startRuntime(false);
+    await lab.startRuntime(null);
     return await fn(lab);
   } finally {
     await lab.stop();

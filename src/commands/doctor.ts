@@ -1,30 +1,61 @@
-// doctor: says, component by component, whether the lab can run here and what to do if not.
-import { existsSync, readFileSync } from 'node:fs';
-import { ALL_TOOLS, MissingToolError, tool, toolVersion } from '../lab/tools.ts';
+// doctor: says, component by component and system by system, whether the lab can run here
+// and what to do if not.
+import { CONTAINERDS, DEFAULT_CONTAINERD } from '../lab/containerd.ts';
+import { MissingToolError, tool, toolVersion, type ToolName } from '../lab/tools.ts';
+import { SYSTEMS } from '../systems/index.ts';
 
 interface Check { what: string; ok: boolean; detail: string }
 
-function kernelHas(fs: string): boolean {
-  return readFileSync('/proc/filesystems', 'utf8').split('\n').some((l) => l.trim().split(/\s+/).pop() === fs);
+/** What every mode needs, whatever its system. */
+const COMMON: ToolName[] = ['runc', 'docker-registry', 'skopeo', 'umoci', 'busybox', 'umount', 'ip', 'tc', 'delay-relay'];
+
+async function toolCheck(name: ToolName): Promise<Check> {
+  try {
+    const path = tool(name);
+    const v = await toolVersion(name);
+    return { what: name, ok: true, detail: `${path}${v === 'n/a' ? '' : ` ${v}`}` };
+  } catch (err) {
+    return { what: name, ok: false, detail: err instanceof MissingToolError ? err.message : String(err) };
+  }
 }
 
+const line = (c: Check) => `${c.ok ? 'ok     ' : 'MISSING'} ${c.what.padEnd(24)} ${c.detail}\n`;
+
 export async function doctorCommand(): Promise<number> {
-  const checks: Check[] = [];
+  const out = (s: string) => process.stdout.write(s);
   const root = process.getuid?.() === 0;
-  checks.push({ what: 'root', ok: root, detail: root ? 'running as root' : 'the lab needs root: run hellobench with sudo' });
-  for (const name of ALL_TOOLS) {
-    try {
-      const path = tool(name);
-      checks.push({ what: name, ok: true, detail: `${path} ${await toolVersion(name)}`.trim() });
-    } catch (err) {
-      checks.push({ what: name, ok: false, detail: err instanceof MissingToolError ? err.message : String(err) });
-    }
+  const common: Check[] = [{ what: 'root', ok: root, detail: root ? 'running as root' : 'the lab needs root: run hellobench with sudo' }];
+  for (const name of COMMON) common.push(await toolCheck(name));
+  out('components\n');
+  for (const c of common) out(line(c));
+
+  out('\ncontainerd (--containerd)\n');
+  let defaultOk = false;
+  for (const build of Object.values(CONTAINERDS)) {
+    const checks = await Promise.all([build.containerd, build.ctr, build.shim].map(toolCheck));
+    const ok = checks.every((c) => c.ok);
+    if (build.id === DEFAULT_CONTAINERD) defaultOk = ok;
+    const detail = ok ? checks[0]!.detail : checks.filter((c) => !c.ok).map((c) => c.detail).join('; ');
+    out(line({ what: `${build.id}${build.id === DEFAULT_CONTAINERD ? ' (default)' : ''}`, ok, detail: `${build.label}: ${detail}` }));
   }
-  checks.push({ what: 'overlayfs', ok: kernelHas('overlay'), detail: kernelHas('overlay') ? 'kernel has overlay' : 'modprobe overlay (the legacy mode needs it)' });
-  const fuse = kernelHas('fuse') && existsSync('/dev/fuse');
-  checks.push({ what: 'fuse', ok: fuse, detail: fuse ? '/dev/fuse present' : 'modprobe fuse; the lazy modes need /dev/fuse' });
-  for (const c of checks) process.stdout.write(`${c.ok ? 'ok     ' : 'MISSING'} ${c.what.padEnd(24)} ${c.detail}\n`);
-  const missing = checks.filter((c) => !c.ok).length;
-  process.stdout.write(missing ? `${missing} problem(s): fix them (most by running scripts/setup.sh) and run doctor again\n` : 'all components present\n');
+
+  out('\nsystems\n');
+  let ready = 0;
+  for (const s of SYSTEMS) {
+    const problems = [
+      ...(await Promise.all(s.tools.map(toolCheck))).filter((c) => !c.ok).map((c) => c.detail),
+      ...s.hostChecks().filter((h) => h.problem).map((h) => h.problem!),
+    ];
+    if (!s.modes.length && !problems.length) problems.push('no mode is defined for it yet');
+    const ok = problems.length === 0;
+    if (ok) ready++;
+    const modes = s.modes.map((m) => m.name).join(', ');
+    out(`${ok ? 'ready    ' : 'not ready'} ${s.name.padEnd(10)} ${s.title}${modes ? ` [modes: ${modes}]` : ''}\n`);
+    for (const p of problems) out(`          ${''.padEnd(10)} ${p}\n`);
+  }
+  const missing = common.filter((c) => !c.ok).length + (defaultOk ? 0 : 1);
+  out(missing
+    ? `\n${missing} problem(s) with the components: fix them (most by running scripts/setup.sh) and run doctor again\n`
+    : `\nall components present; ${ready} of ${SYSTEMS.length} systems ready\n`);
   return missing ? 1 : 0;
 }

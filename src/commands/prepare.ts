@@ -1,6 +1,6 @@
 import { prepareImages, type PrepareResult } from '../images/prepare.ts';
 import type { Lab } from '../lab/lab.ts';
-import type { Mode } from '../modes/index.ts';
+import type { Mode } from '../systems/index.ts';
 import type { Workload } from '../catalog/schema.ts';
 import { log, select, withLab, type SelectionOptions } from './common.ts';
 
@@ -18,6 +18,6 @@ export async function prepareIn(lab: Lab, workloads: Workload[], modes: Mode[], 
 
 export async function prepareCommand(opts: PrepareCliOptions): Promise<number> {
   const { workloads, modes } = select(opts);
-  const result = await withLab((lab) => prepareIn(lab, workloads, modes, opts.sourceRegistry));
+  const result = await withLab(opts.containerd, (lab) => prepareIn(lab, workloads, modes, opts.sourceRegistry));
   return result.failures.length ? 1 : 0;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { plan } from '../bench/plan.ts';
 import { measureSample } from '../bench/sampler.ts';
 import { FetchLog } from '../lab/fetchlog.ts';
+import { containerdBuild } from '../lab/containerd.ts';
 import { describe, LinkError, resolveLink } from '../lab/link.ts';
 import { probeLink, probeSize, pushProbeBlob } from '../lab/probe.ts';
 import { oneLine } from '../util/text.ts';
@@ -54,8 +55,9 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   const meta: RunMeta = {
     format: RESULTS_FORMAT, run_id: runId, started_at: new Date().toISOString(), outcome: 'running',
     command: process.argv.slice(2),
-    options: { link: opts.link, ...(opts.bandwidth ? { bandwidth: opts.bandwidth } : {}), ...(opts.rtt ? { rtt: opts.rtt } : {}), workloads: opts.workloads, only: opts.only ?? null, workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), samples: rounds, seed, percentile: p },
-    host: hostInfo(), versions: await collectVersions(), link: { ...link, registry: '' },
+    options: { link: opts.link, ...(opts.bandwidth ? { bandwidth: opts.bandwidth } : {}), ...(opts.rtt ? { rtt: opts.rtt } : {}), workloads: opts.workloads, only: opts.only ?? null, workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), containerd: opts.containerd, samples: rounds, seed, percentile: p },
+    systems: Object.fromEntries([...new Set(modes.map((m) => m.system))].map((s) => [s.name, s.title])),
+    host: hostInfo(), versions: await collectVersions(containerdBuild(opts.containerd), modes), link: { ...link, registry: '' },
     planned_samples: 0, prepared: [], prepare_failures: [],
   };
 
@@ -70,7 +72,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     process.stdout.write(`\n${model.tables.map((t) => `### ${t.caption}\n\n${markdownTable(t)}\n`).join('\n')}\n`);
   }
 
-  await withLab(async (lab) => {
+  await withLab(opts.containerd, async (lab) => {
     log(`results go to ${outDir}`);
     const prepared = await prepareIn(lab, workloads, modes, opts.sourceRegistry);
     meta.prepared = prepared.images;
@@ -92,13 +94,13 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     const planned = plan(workloads, modes, rounds, seed).filter((x) => imageOf(x.workload.name, x.mode.name));
     meta.planned_samples = planned.length;
     writeMeta(outDir, meta);
-    const fetches = new FetchLog(lab.registryLog);
+    const fetches = new FetchLog(lab.registry.logFile);
     for (const job of planned) {
       if (aborted) break;
       const image = imageOf(job.workload.name, job.mode.name)!;
       let sample: Sample;
       try {
-        await lab.reset(job.mode.prefetch);
+        await lab.reset(job.mode);
         sample = await measureSample(lab, fetches, { ...job, image, seed, runId });
       } catch (err) {
         if (aborted) break;

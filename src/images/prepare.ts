@@ -2,24 +2,28 @@
 // hash of everything that shapes the image, so an existing tag is a valid cache hit and
 // a changed recipe or command never reuses a stale image.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pLimit from 'p-limit';
 import type { Workload } from '../catalog/schema.ts';
 import type { Lab } from '../lab/lab.ts';
-import { tool, toolVersion } from '../lab/tools.ts';
-import type { Mode } from '../modes/index.ts';
+import { tool } from '../lab/tools.ts';
+import { BASELINE, MODES, type Mode } from '../systems/index.ts';
+import { readProfile } from '../systems/profile.ts';
+import type { ConvertContext, ProfileRecord } from '../systems/system.ts';
 import { CACHE_DIR } from '../paths.ts';
 import { buildBusyboxImage, type BusyboxRecipe } from './build.ts';
 import { buildDebianImage, debianKey, type DebianRecipe } from './debian.ts';
 import { compressedSize, imageLayers } from './registry.ts';
-import { optimize } from './optimize.ts';
 import { lastLines, oneLine } from '../util/text.ts';
 
 /** Bump when the way images are built or converted changes, to invalidate every cached tag. */
 const RECIPE_VERSION = 2;
+
+/** The mode whose conversion profiles the workload; other optimized modes reuse its record. */
+const PROFILER = MODES.find((m) => m.profiler);
 
 export interface PreparedImage {
   workload: string;
@@ -49,7 +53,6 @@ const hash = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).dige
 /** Prepares all images; a failing workload is reported and the others go on. */
 export async function prepareImages(lab: Lab, workloads: Workload[], modes: readonly Mode[], opts: PrepareOptions = {}): Promise<PrepareResult> {
   const log = opts.log ?? (() => {});
-  const ctrRemote = await toolVersion('ctr-remote');
   const limit = pLimit(Math.max(1, Math.min(availableParallelism(), 4)));
   const images: PreparedImage[] = [];
   const failures: PrepareFailure[] = [];
@@ -58,17 +61,25 @@ export async function prepareImages(lab: Lab, workloads: Workload[], modes: read
     try {
       org = await prepareOriginal(lab, w, opts.sourceRegistry);
       images.push(org);
-      log(`prepare ${w.name} legacy: ${org.action} ${org.name} (${mb(org.compressed_bytes)}, ${org.layers} layers) in ${org.seconds.toFixed(1)}s`);
+      log(`prepare ${w.name} ${BASELINE}: ${org.action} ${org.name} (${mb(org.compressed_bytes)}, ${org.layers} layers) in ${org.seconds.toFixed(1)}s`);
     } catch (err) {
       const reason = oneLine(err);
       for (const m of modes) failures.push({ workload: w.name, mode: m.name, reason });
       log(`prepare ${w.name}: FAILED: ${reason}`);
       return;
     }
+    // The profile is made once per image, by the profiling mode's conversion, whichever mode asks first.
+    let profiling: Promise<ProfileRecord> | undefined;
+    const profile = () => (profiling ??= (async () => {
+      if (!PROFILER) throw new Error('no mode profiles workloads');
+      const img = await convert(lab, w, PROFILER, org, profile, log);
+      if (!modes.includes(PROFILER)) log(`prepare ${w.name} ${PROFILER.name}: ${img.action} ${img.name} for its profile`);
+      return readProfile(recordFileOf(w, PROFILER, img.name));
+    })());
     for (const mode of modes) {
-      if (!mode.convert) continue;
+      if (!mode.system.convert) continue;
       try {
-        const img = await convert(lab, w, mode, org, ctrRemote);
+        const img = await convert(lab, w, mode, org, profile, log);
         images.push(img);
         log(`prepare ${w.name} ${mode.name}: ${img.action} ${img.name} (${mb(img.compressed_bytes)}) in ${img.seconds.toFixed(1)}s`);
       } catch (err) {
@@ -88,7 +99,7 @@ async function prepareOriginal(lab: Lab, w: Workload, sourceRegistry?: string): 
   const key = hash({ v: RECIPE_VERSION, spec, name: w.name, ...(debian ? { resolved: await debianKey(debian) } : {}) });
   const name = `hellobench/${w.name}:org-${key}`;
   const existing = await layersOf(lab, name);
-  if (existing) return record(w, 'legacy', name, existing, 'reused', started);
+  if (existing) return record(w, BASELINE, name, existing, 'reused', started);
 
   const dest = `docker://${lab.directHost}/${name}`;
   let action: PreparedImage['action'];
@@ -106,7 +117,7 @@ async function prepareOriginal(lab: Lab, w: Workload, sourceRegistry?: string): 
   }
   const layers = await layersOf(lab, name);
   if (!layers) throw new Error(`pushed ${name} but the registry does not list it`);
-  return record(w, 'legacy', name, layers, action, started);
+  return record(w, BASELINE, name, layers, action, started);
 }
 
 /**
@@ -120,31 +131,48 @@ export function sourceRef(ref: string, sourceRegistry?: string): string {
   return `${sourceRegistry.replace(/\/+$/, '')}/${path}`;
 }
 
-async function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, ctrRemoteVersion: string): Promise<PreparedImage> {
-  const started = performance.now();
-  const conv = mode.convert!;
-  const profileInputs = conv.profile
-    ? { command: w.command, env: w.env, mounts: w.mounts, stdin: w.stdin, waitline: w.waitline, pattern: w.pattern, period: w.profile_period }
-    : null;
-  const key = hash({ v: RECIPE_VERSION, org: org.name, flags: conv.optimizeFlags, profileInputs, ctrRemoteVersion });
-  const name = `hellobench/${w.name}:${mode.tag}-${key}`;
-  const recordFile = join(CACHE_DIR, 'profiles', `${w.name}-${mode.tag}-${key}.jsonl`);
-  const existing = await layersOf(lab, name);
-  if (existing) return record(w, mode.name, name, existing, 'reused', started, profiledFiles(recordFile));
+const converting = new Map<string, Promise<PreparedImage>>();
 
-  if (!lab.runtimeUp) await lab.startRuntime(false);
-  const ctrArgs = lab.ctrArgs();
-  const src = `${lab.directHost}/${org.name}`;
-  const dst = `${lab.directHost}/${name}`;
-  const pull = await execa(tool('ctr'), [...ctrArgs, 'image', 'pull', '--plain-http', src], { reject: false, all: true });
-  if (pull.exitCode !== 0) throw new Error(`ctr image pull ${src}: ${lastLines(pull.all)}`);
-  mkdirSync(join(CACHE_DIR, 'profiles'), { recursive: true });
-  await optimize({ workload: w, ctrArgs, flags: conv.optimizeFlags, recordFile: conv.profile ? recordFile : undefined, src, dst });
-  const push = await execa(tool('ctr-remote'), [...ctrArgs, 'image', 'push', '--plain-http', dst], { reject: false, all: true });
-  if (push.exitCode !== 0) throw new Error(`ctr-remote image push ${dst}: ${lastLines(push.all)}`);
-  const layers = await layersOf(lab, name);
-  if (!layers) throw new Error(`pushed ${name} but the registry does not list it`);
-  return record(w, mode.name, name, layers, 'converted', started, conv.profile ? profiledFiles(recordFile) : undefined);
+/** Converts `org` for `mode` unless the registry has it; one conversion per image name at a time. */
+function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, profile: () => Promise<ProfileRecord>, log: (l: string) => void): Promise<PreparedImage> {
+  const run = async () => {
+    const started = performance.now();
+    const system = mode.system;
+    const key = hash({ v: RECIPE_VERSION, org: org.name, system: system.name, mode: mode.name, options: mode.options, inputs: await system.convertKey?.(mode, w) });
+    const name = `hellobench/${w.name}:${mode.tag}-${key}`;
+    const recordFile = recordFileOf(w, mode, name);
+    const existing = await layersOf(lab, name);
+    // The profiling mode's record is an input of other modes: without it, convert again.
+    if (existing && !(mode.profiler && !existsSync(recordFile))) {
+      const profiled = readProfile(recordFile).paths.length;
+      return record(w, mode.name, name, existing, 'reused', started, profiled || undefined);
+    }
+    if (!lab.runtimeUp) await lab.startRuntime(null);
+    const src = `${lab.directHost}/${org.name}`;
+    const pull = await execa(lab.ctr, [...lab.ctrArgs(), 'image', 'pull', '--plain-http', src], { reject: false, all: true });
+    if (pull.exitCode !== 0) throw new Error(`ctr image pull ${src}: ${lastLines(pull.all)}`);
+    mkdirSync(join(CACHE_DIR, 'profiles'), { recursive: true });
+    const ctx: ConvertContext = {
+      ctr: lab.ctr, ctrArgs: lab.ctrArgs(), containerdSock: lab.containerdSock, src, dst: `${lab.directHost}/${name}`,
+      workload: w, recordFile, profile, log,
+    };
+    const result = await system.convert!(ctx, mode);
+    const layers = await layersOf(lab, name);
+    if (!layers) throw new Error(`pushed ${name} but the registry does not list it`);
+    return record(w, mode.name, name, layers, 'converted', started, result.profiled_files);
+  };
+  const k = `${w.name}\0${mode.name}`;
+  let p = converting.get(k);
+  if (!p) {
+    p = run().finally(() => converting.delete(k));
+    converting.set(k, p);
+  }
+  return p;
+}
+
+/** Where a conversion of `mode` keeps its access record (profiling modes only write one). */
+function recordFileOf(w: Workload, mode: Mode, imageName: string): string {
+  return join(CACHE_DIR, 'profiles', `${w.name}-${mode.tag}-${imageName.split('-').pop()}.jsonl`);
 }
 
 async function layersOf(lab: Lab, name: string) {
@@ -157,21 +185,6 @@ function record(w: Workload, mode: string, name: string, layers: { size: number 
     workload: w.name, mode, name, layers: layers.length, compressed_bytes: compressedSize(layers as never),
     action, seconds: (performance.now() - started) / 1000, ...(profiled_files === undefined ? {} : { profiled_files }),
   };
-}
-
-/** Distinct files in ctr-remote's access record (one JSON object per access). */
-function profiledFiles(file: string): number | undefined {
-  try {
-    const paths = new Set<string>();
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      const rec = JSON.parse(line) as { path?: string };
-      if (rec.path) paths.add(rec.path);
-    }
-    return paths.size;
-  } catch {
-    return undefined;
-  }
 }
 
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;

@@ -22,6 +22,8 @@ export interface DaemonSpec {
   stopSignal?: NodeJS.Signals;
   /** Wraps the argv, e.g. to run inside a network namespace. */
   prefix?: string[];
+  /** Environment variables set on top of hellobench's own. */
+  env?: Record<string, string>;
 }
 
 export function isAlive(pid: number): boolean {
@@ -61,7 +63,7 @@ export class Daemon {
     const [file, ...args] = [...(this.spec.prefix ?? []), ...this.spec.argv] as [string, ...string[]];
     const log = { file: this.logFile, append: true };
     this.exited = false;
-    this.child = execa(file, args, { detached: true, cleanup: false, stdin: 'ignore', stdout: log, stderr: log, reject: false });
+    this.child = execa(file, args, { detached: true, cleanup: false, stdin: 'ignore', stdout: log, stderr: log, reject: false, ...(this.spec.env ? { env: this.spec.env } : {}) });
     const child = this.child;
     void child.then(() => { this.exited = true; });
     if (!child.pid) throw new DaemonError(`${this.spec.name}: could not start ${file}`);

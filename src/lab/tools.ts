@@ -6,7 +6,11 @@ import { execa } from 'execa';
 import { BIN_DIR } from '../paths.ts';
 
 export type ToolName =
-  | 'containerd' | 'ctr' | 'runc' | 'containerd-shim-runc-v2' | 'ctr-remote' | 'containerd-stargz-grpc'
+  | 'containerd' | 'ctr' | 'runc' | 'containerd-shim-runc-v2'
+  | 'containerd2/containerd' | 'containerd2/ctr' | 'containerd2/containerd-shim-runc-v2'
+  | 'ctr-remote' | 'containerd-stargz-grpc'
+  | 'soci-snapshotter-grpc' | 'soci-index'
+  | 'containerd-nydus-grpc' | 'nydus-convert' | 'nydusd' | 'nydus-image' | 'nydusd-rlimit'
   | 'docker-registry' | 'skopeo' | 'umoci' | 'busybox' | 'umount' | 'ip' | 'tc' | 'delay-relay';
 
 /** How to get each tool when it is missing. */
@@ -15,7 +19,17 @@ const HOW: Record<ToolName, string> = {
   'ctr': 'run scripts/setup.sh (Debian package containerd)',
   'runc': 'run scripts/setup.sh (Debian package runc)',
   'containerd-shim-runc-v2': 'run scripts/setup.sh (Debian package containerd)',
+  'containerd2/containerd': 'run scripts/setup.sh (builds containerd 2 from the Go module proxy), or choose --containerd 1.6',
+  'containerd2/ctr': 'run scripts/setup.sh (builds containerd 2 from the Go module proxy), or choose --containerd 1.6',
+  'containerd2/containerd-shim-runc-v2': 'run scripts/setup.sh (builds containerd 2 from the Go module proxy), or choose --containerd 1.6',
   'ctr-remote': 'run scripts/setup.sh (Debian package stargz-snapshotter)',
+  'soci-snapshotter-grpc': 'run scripts/setup.sh (builds the SOCI snapshotter from the Go module proxy)',
+  'soci-index': 'run scripts/setup.sh (builds the SOCI index builder from the Go module proxy)',
+  'containerd-nydus-grpc': 'run scripts/setup.sh (builds the Nydus snapshotter from the Go module proxy)',
+  'nydus-convert': 'run scripts/setup.sh (builds the Nydus converter from the Go module proxy)',
+  'nydusd': 'run scripts/setup.sh (builds nydus-rs from crates.io)',
+  'nydus-image': 'run scripts/setup.sh (builds nydus-rs from crates.io)',
+  'nydusd-rlimit': 'run scripts/setup.sh (builds the nydusd wrapper)',
   'containerd-stargz-grpc': 'run scripts/setup.sh (builds it from the Go module proxy into .hellobench/bin)',
   'docker-registry': 'run scripts/setup.sh (Debian package docker-registry)',
   'skopeo': 'run scripts/setup.sh (Debian package skopeo)',
@@ -53,6 +67,9 @@ const VERSION_ARGS: Partial<Record<ToolName, string[]>> = {
   'containerd': ['--version'], 'ctr': ['--version'], 'runc': ['--version'], 'ctr-remote': ['--version'],
   'docker-registry': ['--version'], 'skopeo': ['--version'], 'umoci': ['--version'],
   'containerd-stargz-grpc': ['--version'],
+  'containerd2/containerd': ['--version'], 'containerd2/ctr': ['--version'],
+  'soci-snapshotter-grpc': ['--version'], 'soci-index': ['--version'],
+  'containerd-nydus-grpc': ['--version'], 'nydus-convert': ['--version'], 'nydusd': ['--version'], 'nydus-image': ['--version'],
 };
 
 /**

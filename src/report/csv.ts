@@ -1,17 +1,16 @@
 // CSV exports, all through csv-stringify: upstream's result.csv, a long summary, the raw samples.
 import { stringify } from 'csv-stringify/sync';
-import { MODE_NAMES } from '../modes/index.ts';
 import { PHASES, type Sample } from '../results/sample.ts';
 import { METRICS } from '../stats/percentile.ts';
 import { cellOf, type Summary } from '../stats/summary.ts';
 
 const num = (v: number | undefined) => (v === undefined ? '' : v.toFixed(6));
 
-/** Upstream's layout: columns fixed (legacy, estargz-noopt, estargz, zstdchunked); an unmeasured cell is empty. */
+/** Upstream's layout, one column per mode of the run (upstream's four first); an unmeasured cell is empty. */
 export function resultCsv(summary: Summary): string {
-  const rows: string[][] = [['image', 'operation', ...MODE_NAMES]];
+  const rows: string[][] = [['image', 'operation', ...summary.modes]];
   for (const w of summary.workloads) {
-    for (const op of PHASES) rows.push([w, op, ...MODE_NAMES.map((m) => num(cellOf(summary, w, m)?.stats[op]?.p))]);
+    for (const op of PHASES) rows.push([w, op, ...summary.modes.map((m) => num(cellOf(summary, w, m)?.stats[op]?.p))]);
   }
   return stringify(rows);
 }

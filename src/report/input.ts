@@ -1,7 +1,7 @@
 // What every exporter gets: the samples, the run's metadata and the summary of both.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MODE_NAMES } from '../modes/index.ts';
+import { orderModes } from '../systems/index.ts';
 import { RESULTS_FORMAT, type RunMeta } from '../results/metadata.ts';
 import { SAMPLE_SCHEMA, type Sample } from '../results/sample.ts';
 import { loadSamples, META_FILE } from '../results/store.ts';
@@ -50,7 +50,7 @@ export function loadReportInput(dir: string, percentile: number): ReportInput {
   const seen = (key: 'workload' | 'mode') => [...new Set(samples.map((s) => s[key]))];
   const workloads = (meta?.options.workload_names as string[] | undefined) ?? seen('workload');
   const planned = (meta?.options.modes as string[] | undefined) ?? seen('mode');
-  const modes: string[] = [...MODE_NAMES.filter((m) => planned.includes(m)), ...planned.filter((m) => !(MODE_NAMES as string[]).includes(m))];
+  const modes = orderModes(planned);
   const seed = Number(meta?.options.seed ?? 1);
   return { dir, samples, meta, warnings, summary: summarize(samples, { percentile, seed, workloads, modes }) };
 }

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ALL_TOOLS, toolVersion } from '../lab/tools.ts';
+import type { ContainerdBuild } from '../lab/containerd.ts';
+import { toolVersion, type ToolName } from '../lab/tools.ts';
+import type { Mode } from '../systems/index.ts';
 import type { LinkSpec } from '../lab/link.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { META_FILE, writeAtomic } from './store.ts';
@@ -21,18 +23,24 @@ export interface RunMeta {
   options: Record<string, unknown>;
   host: { kernel: string; cpu: string; cores: number; memory_gib: number };
   versions: Record<string, string>;
+  /** The systems of the run's modes: name and what it is (how it mounts here). */
+  systems?: Record<string, string>;
   link: LinkSpec & { registry: string; measured?: { rtt_ms: number; request_ms: { link: number; direct: number }; throughput_bps: number; probe_bytes: number }; warnings?: string[] };
   planned_samples: number;
   prepared: unknown[];
   prepare_failures: unknown[];
 }
 
-export async function collectVersions(): Promise<Record<string, string>> {
+/** Versions of hellobench and of every component the run drives: its containerd and its modes' systems. */
+export async function collectVersions(containerd: ContainerdBuild, modes: readonly Mode[]): Promise<Record<string, string>> {
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
   const out: Record<string, string> = { hellobench: pkg.version, node: process.version };
-  for (const t of ALL_TOOLS) {
+  const tools: [string, ToolName][] = [['containerd', containerd.containerd], ['ctr', containerd.ctr], ['runc', 'runc'],
+    ['docker-registry', 'docker-registry'], ['skopeo', 'skopeo'], ['umoci', 'umoci'],
+    ...[...new Set(modes.flatMap((m) => m.system.tools))].map((t) => [t, t] as [string, ToolName])];
+  for (const [key, t] of tools) {
     const v = await toolVersion(t);
-    if (v !== 'n/a') out[t] = v;
+    if (v !== 'n/a') out[key] = v;
   }
   return out;
 }

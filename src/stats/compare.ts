@@ -4,7 +4,7 @@
 // with many image x mode cells, an interval alone flags small chance differences.
 import { median } from 'simple-statistics';
 import { prng } from '../bench/plan.ts';
-import { MODE_NAMES } from '../modes/index.ts';
+import { MODE_NAMES } from '../systems/index.ts';
 import type { Sample } from '../results/sample.ts';
 import { ratioCI } from './summary.ts';
 

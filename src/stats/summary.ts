@@ -2,6 +2,7 @@
 import { max, mean, median, min, sampleStandardDeviation } from 'simple-statistics';
 import { prng } from '../bench/plan.ts';
 import type { Sample, SampleStatus } from '../results/sample.ts';
+import { orderModes } from '../systems/index.ts';
 import { METRICS, metricOf, percentile, type Metric } from './percentile.ts';
 
 /** Bootstrap resamples per interval: enough for stable 95% bounds, cheap for 10k samples. */
@@ -108,7 +109,7 @@ function stat(values: number[], p: number, rand: () => number): Stat {
  */
 export function summarize(samples: readonly Sample[], opts: { percentile: number; seed: number; workloads?: string[]; modes?: string[] }): Summary {
   const workloads = opts.workloads ?? [...new Set(samples.map((s) => s.workload))];
-  const modes = opts.modes ?? [...new Set(samples.map((s) => s.mode))];
+  const modes = opts.modes ?? orderModes([...new Set(samples.map((s) => s.mode))]);
   const rand = prng(opts.seed);
   const byCell = new Map<string, Sample[]>();
   for (const s of samples) {

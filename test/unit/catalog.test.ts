@@ -5,7 +5,7 @@ import { parseSize } from '../../src/catalog/schema.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { plan } from '../../src/bench/plan.ts';
-import { MODES } from '../../src/modes/index.ts';
+import { MODES } from '../../src/systems/index.ts';
 import { sourceRef } from '../../src/images/prepare.ts';
 
 const ok = `workloads:
@@ -103,7 +103,7 @@ test('the HelloBench catalogue: 24 pinned images in four patterns, with their wa
 
 test('planning the HelloBench catalogue: every image x mode each round; categories select', () => {
   const ws = loadCatalog('workloads/hellobench.yaml');
-  assert.equal(plan(ws, MODES, 5, 1).length, 24 * 4 * 5);
+  assert.equal(plan(ws, MODES, 5, 1).length, 24 * MODES.length * 5);
   assert.deepEqual(selectWorkloads(ws, [], 'h.yaml', ['distro']).map((w) => w.name), ['alpine', 'fedora', 'ubuntu', 'nix']);
   assert.throws(() => selectWorkloads(ws, [], 'h.yaml', ['databse']), /--category: unknown databse/);
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { plan, prng, shuffle } from '../../src/bench/plan.ts';
-import { modeByName, parseModes } from '../../src/modes/index.ts';
+import { modeByName, parseModes } from '../../src/systems/index.ts';
+import type { StargzOptions } from '../../src/systems/stargz.ts';
 
 test('the same seed gives the same order; another seed another', () => {
   const a = plan(['a', 'b', 'c'], ['x', 'y'], 3, 42).map((p) => `${p.workload}${p.mode}`);
@@ -34,6 +35,7 @@ test('shuffle is a permutation and roughly uniform', () => {
 test('modes: unknown names fail with the list; order is canonical', () => {
   assert.throws(() => modeByName('estargz-fast'), /unknown mode "estargz-fast": choose from legacy, estargz-noopt, estargz, zstdchunked/);
   assert.deepEqual(parseModes('estargz,legacy').map((m) => m.name), ['legacy', 'estargz']);
-  assert.equal(modeByName('estargz-noopt').prefetch, false);
-  assert.equal(modeByName('estargz').prefetch, true);
+  assert.equal((modeByName('estargz-noopt').options as StargzOptions).prefetch, false);
+  assert.equal((modeByName('estargz').options as StargzOptions).prefetch, true);
+  assert.equal(modeByName('estargz').system.name, 'stargz');
 });

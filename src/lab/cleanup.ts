@@ -1,0 +1,99 @@
+// Crash clean-up: what a killed hellobench left (daemons, shims, mounts, namespaces, lab
+// directories) is found by the paths and PIDs the lab recorded and removed by the next lab.
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { LAB_BASE } from '../paths.ts';
+import { exeOf, isAlive } from './daemon.ts';
+import { LabError } from './errors.ts';
+import { staleNamespaces } from './link.ts';
+import { unmountUnder } from './mounts.ts';
+
+/** PIDs of processes with an argument that satisfies `match`. */
+function pidsWhere(match: (arg: string) => boolean): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').some(match)) out.push(Number(name));
+    } catch { /* exited */ }
+  }
+  return out;
+}
+
+/** PIDs of processes whose argv contains `arg` exactly (e.g. a lab's containerd socket). */
+export const pidsWithArg = (arg: string) => pidsWhere((a) => a === arg);
+
+/** PIDs of processes with an argument inside `dir` (e.g. helpers a snapshotter spawned under its root). */
+export const pidsUnder = (dir: string) => pidsWhere((a) => a === dir || a.startsWith(`${dir}/`) || a.includes(`=${dir}/`));
+
+export function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+}
+
+const ownerAlive = (pid: number) => isAlive(pid) && !!exeOf(pid)?.includes('node');
+
+/** [pid, owning lab pid] of processes with an argument inside some lab's directory. */
+function labProcesses(): [number, number][] {
+  const re = new RegExp(`^${LAB_BASE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/lab-(\\d+)(/|$)`);
+  const out: [number, number][] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      for (const arg of readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0')) {
+        const m = re.exec(arg.replace(/^[^/]*=/, ''));
+        if (m) { out.push([Number(name), Number(m[1])]); break; }
+      }
+    } catch { /* exited */ }
+  }
+  return out;
+}
+
+/** Removes labs whose owning hellobench process is gone: kills their daemons, unmounts, deletes. */
+export async function cleanStaleLabs(log?: (line: string) => void): Promise<void> {
+  if (!existsSync(LAB_BASE)) return;
+  for (const name of readdirSync(LAB_BASE)) {
+    if (!name.startsWith('lab-')) continue;
+    const dir = join(LAB_BASE, name);
+    let owner = 0;
+    try { owner = JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8')).pid; } catch { /* no owner */ }
+    if (owner && owner !== process.pid && ownerAlive(owner)) continue;
+    log?.(`cleaning up ${dir} left by a run that did not finish`);
+    // Every daemon left a PID record beside its log; a PID reused since is left alone.
+    for (const pidFile of pidFiles(dir)) {
+      try {
+        const { pid, exe } = JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number; exe: string };
+        if (exeOf(pid) === exe) process.kill(pid, 'SIGKILL');
+      } catch { /* none */ }
+    }
+    killAll(pidsUnder(dir));
+    await new Promise((r) => setTimeout(r, 200));
+    const failed = await unmountUnder(dir);
+    if (failed.length) throw new LabError(`cannot clean stale lab ${dir}: ${failed.join('; ')}`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Daemons of dead labs whose directory is already gone: their argv names the lab's path.
+  for (const [pid, owner] of labProcesses()) {
+    if (owner !== process.pid && !ownerAlive(owner)) {
+      log?.(`stopping process ${pid} left by lab ${owner}`);
+      killAll([pid]);
+    }
+  }
+  for (const ns of await staleNamespaces(ownerAlive)) {
+    log?.(`removing network namespace ${ns.ns} left by a run that did not finish`);
+    await ns.remove();
+  }
+}
+
+/** `*.pid` records one level below a lab directory. */
+function pidFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const sub of readdirSync(dir, { withFileTypes: true })) {
+    if (!sub.isDirectory()) continue;
+    try {
+      for (const f of readdirSync(join(dir, sub.name))) if (f.endsWith('.pid')) out.push(join(dir, sub.name, f));
+    } catch { /* gone */ }
+  }
+  return out;
+}

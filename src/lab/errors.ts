@@ -1,0 +1,2 @@
+// Errors of the lab a user can act on.
+export class LabError extends Error {}

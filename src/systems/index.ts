@@ -1,0 +1,41 @@
+// The table of systems. Adding a system is one file beside this one and one row here (and
+// its tools in scripts/setup.sh); nothing outside src/systems/ names a system.
+import { overlaybd } from './overlaybd.ts';
+import { overlayfs } from './overlayfs.ts';
+import { stargz } from './stargz.ts';
+import type { Mode, SnapshotterSystem } from './system.ts';
+
+export type { Mode, SnapshotterSystem } from './system.ts';
+
+export const SYSTEMS: readonly SnapshotterSystem[] = [overlayfs, stargz, overlaybd];
+
+/** Every mode, in the order tables and charts list them: the baseline first, then system by system. */
+export const MODES: readonly Mode[] = SYSTEMS.flatMap((s) => s.modes);
+export const MODE_NAMES = MODES.map((m) => m.name);
+
+/** The mode every speed-up is measured against. */
+export const BASELINE = 'legacy';
+
+export function modeByName(name: string): Mode {
+  const m = MODES.find((x) => x.name === name);
+  if (!m) throw new Error(`unknown mode "${name}": choose from ${MODE_NAMES.join(', ')}`);
+  return m;
+}
+
+/** Parses a comma-separated --modes list, keeping the canonical order. */
+export function parseModes(list: string): Mode[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new Error('--modes: give at least one mode');
+  const wanted = new Set(names.map((n) => modeByName(n).name));
+  return MODES.filter((m) => wanted.has(m.name));
+}
+
+/** Canonical order of mode names for reports: known modes first in table order, others after. */
+export function orderModes(names: readonly string[]): string[] {
+  return [...MODE_NAMES.filter((m) => names.includes(m)), ...names.filter((m) => !MODE_NAMES.includes(m))];
+}
+
+/** The system a recorded mode name belongs to (unknown names: undefined). */
+export function systemOfMode(name: string): SnapshotterSystem | undefined {
+  return MODES.find((m) => m.name === name)?.system;
+}
