@@ -1,5 +1,5 @@
 // The report's content, once, as plain data; markdown.ts and html.ts only lay it out.
-import { headline, type Cell, type Summary } from '../stats/summary.ts';
+import { headline, systemOf, type Cell, type Summary } from '../stats/summary.ts';
 import type { ReportInput } from './input.ts';
 import { describe } from '../lab/link.ts';
 import type { RunMeta } from '../results/metadata.ts';
@@ -29,16 +29,18 @@ export function speedupText(summary: Summary): string[] {
   return headline(summary).map((h) => {
     const legacy = summary.cells.find((c) => c.workload === h.workload && c.mode === 'legacy')!.stats.total!.median;
     const lazy = summary.cells.find((c) => c.workload === h.workload && c.mode === h.mode)!.stats.total!.median;
-    return `${h.workload}: ${h.mode} starts ${h.factor.toFixed(1)}x faster than legacy (95% CI ${h.ci[0].toFixed(1)}-${h.ci[1].toFixed(1)}x; median total ${legacy.toFixed(2)} s -> ${lazy.toFixed(2)} s)`;
+    return `${h.workload}: ${systemOf(h.mode)}'s best, ${h.mode}, starts ${h.factor.toFixed(1)}x faster than legacy (95% CI ${h.ci[0].toFixed(1)}-${h.ci[1].toFixed(1)}x; median total ${legacy.toFixed(2)} s -> ${lazy.toFixed(2)} s)`;
   });
 }
 
-function cellRow(c: Cell): string[] {
+function cellRow(c: Cell, summary: Summary): string[] {
   const s = c.stats;
   const n = c.counts.ok;
   const all = n + c.counts.failed + c.counts.timeout + c.counts.invalid;
   const ci = s.total ? `${s.total.ci[0].toFixed(3)}-${s.total.ci[1].toFixed(3)}` : '-';
-  return [c.mode, sec(s.pull?.p), sec(s.create?.p), sec(s.run?.p), sec(s.total?.p), sec(s.total?.median), ci, `${n} / ${all}`];
+  const up = summary.speedups.find((x) => x.workload === c.workload && x.mode === c.mode);
+  const speedup = up ? `${up.factor.toFixed(2)}x (${up.ci[0].toFixed(2)}-${up.ci[1].toFixed(2)})` : '-';
+  return [c.mode, sec(s.pull?.p), sec(s.create?.p), sec(s.run?.p), sec(s.total?.p), sec(s.total?.median), ci, speedup, `${n} / ${all}`, systemOf(c.mode)];
 }
 
 export function buildModel(input: ReportInput): ReportModel {
@@ -46,8 +48,8 @@ export function buildModel(input: ReportInput): ReportModel {
   const p = summary.percentile;
   const tables: Table[] = summary.workloads.map((w) => ({
     caption: `${w} (p${p}, seconds)`,
-    header: ['mode', 'pull(sec)', 'create(sec)', 'run(sec)', `total p${p}`, 'total median', 'median 95% CI', 'n ok / n'],
-    rows: summary.cells.filter((c) => c.workload === w).map(cellRow),
+    header: ['mode', 'pull(sec)', 'create(sec)', 'run(sec)', `total p${p}`, 'total median', 'median 95% CI', 'speed-up (95% CI)', 'n ok / n', 'system'],
+    rows: summary.cells.filter((c) => c.workload === w).map((c) => cellRow(c, summary)),
   }));
   const lazyModes = summary.modes.filter((m) => m !== 'legacy');
   const finding: Table = {

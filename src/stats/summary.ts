@@ -2,7 +2,7 @@
 import { max, mean, median, min, sampleStandardDeviation } from 'simple-statistics';
 import { prng } from '../bench/plan.ts';
 import type { Sample, SampleStatus } from '../results/sample.ts';
-import { orderModes } from '../systems/index.ts';
+import { orderModes, systemOfMode } from '../systems/index.ts';
 import { METRICS, metricOf, percentile, type Metric } from './percentile.ts';
 
 /** Bootstrap resamples per interval: enough for stable 95% bounds, cheap for 10k samples. */
@@ -153,12 +153,17 @@ export function cellOf(summary: Summary, workload: string, mode: string): Cell |
   return summary.cells.find((c) => c.workload === workload && c.mode === mode);
 }
 
-/** For each workload, the lazy mode with the largest speed-up. */
+/** The system a mode belongs to (a recorded mode this hellobench does not know stands alone). */
+export const systemOf = (mode: string) => systemOfMode(mode)?.name ?? mode;
+
+/** For each workload and each system, its mode with the largest speed-up, systems in table order. */
 export function headline(summary: Summary): SpeedUp[] {
   const best = new Map<string, SpeedUp>();
   for (const s of summary.speedups) {
-    const cur = best.get(s.workload);
-    if (!cur || s.factor > cur.factor) best.set(s.workload, s);
+    const k = `${s.workload}\0${systemOf(s.mode)}`;
+    const cur = best.get(k);
+    if (!cur || s.factor > cur.factor) best.set(k, s);
   }
-  return summary.workloads.map((w) => best.get(w)).filter((x): x is SpeedUp => x !== undefined);
+  const order = (s: SpeedUp) => summary.modes.indexOf(s.mode);
+  return summary.workloads.flatMap((w) => [...best.values()].filter((s) => s.workload === w).sort((a, b) => order(a) - order(b)));
 }
