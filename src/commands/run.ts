@@ -55,7 +55,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   const meta: RunMeta = {
     format: RESULTS_FORMAT, run_id: runId, started_at: new Date().toISOString(), outcome: 'running',
     command: process.argv.slice(2),
-    options: { link: opts.link, ...(opts.bandwidth ? { bandwidth: opts.bandwidth } : {}), ...(opts.rtt ? { rtt: opts.rtt } : {}), workloads: opts.workloads, only: opts.only ?? null, workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), containerd: opts.containerd, samples: rounds, seed, percentile: p },
+    options: { link: opts.link, ...(opts.bandwidth ? { bandwidth: opts.bandwidth } : {}), ...(opts.rtt ? { rtt: opts.rtt } : {}), workloads: opts.workloads, only: opts.only ?? null, ...(opts.category ? { category: opts.category } : {}), ...(opts.sourceRegistry ? { source_registry: opts.sourceRegistry } : {}), workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), containerd: opts.containerd, samples: rounds, seed, percentile: p },
     systems: Object.fromEntries([...new Set(modes.map((m) => m.system))].map((s) => [s.name, s.title])),
     host: hostInfo(), versions: await collectVersions(containerdBuild(opts.containerd), modes), link: { ...link, registry: '' },
     planned_samples: 0, prepared: [], prepare_failures: [],

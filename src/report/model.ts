@@ -73,6 +73,8 @@ export function buildModel(input: ReportInput): ReportModel {
     ['started / finished', `${meta.started_at} / ${meta.finished_at ?? '-'}`],
     ['host', `${meta.host.cpu}, ${meta.host.cores} cores, ${meta.host.memory_gib} GiB, kernel ${meta.host.kernel}`],
     ['link', describeLink(meta.link)],
+    ['containerd', String(meta.options.containerd ?? '1.6 (before --containerd existed)')],
+    ...Object.entries(meta.systems ?? {}).map(([k, v]) => [`system ${k}`, v] as [string, string]),
     ...Object.entries(meta.versions).map(([k, v]) => [k, v] as [string, string]),
     ['seed', String(meta.options.seed)],
   ] : [['run', 'run.json is missing: environment unknown']];
@@ -80,7 +82,8 @@ export function buildModel(input: ReportInput): ReportModel {
   const reproduce = meta
     ? ['scripts/bench.sh', '--workloads', String(o.workloads), ...(o.only ? ['--only', String(o.only)] : []),
       '--modes', (o.modes as string[]).join(','), '--samples', String(o.samples), '--seed', String(o.seed), '--percentile', String(p),
-      ...((o.link as string | undefined) ? ['--link', String(o.link)] : [])].join(' ')
+      ...([['--link', 'link'], ['--bandwidth', 'bandwidth'], ['--rtt', 'rtt'], ['--category', 'category'], ['--source-registry', 'source_registry'], ['--containerd', 'containerd']] as const)
+        .flatMap(([flag, key]) => (o[key] ? [flag, String(o[key])] : []))].join(' ')
     : 'unknown (run.json is missing)';
   const notes = [
     `Phases at the ${p}th percentile of ok samples (linear interpolation); the total is pull + create + run per sample, so its percentile is not the sum of the phase percentiles.`,
