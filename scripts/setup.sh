@@ -98,5 +98,7 @@ fi
 
 build_module delay-relay "" .=delay-relay
 build_module stargz-grpc "-X main.version=$(gomod_version stargz-grpc github.com/containerd/stargz-snapshotter)" .=containerd-stargz-grpc
+build_module soci "-X main.version=$(gomod_version soci github.com/awslabs/soci-snapshotter)" \
+  ./cmd/soci-snapshotter-grpc=soci-snapshotter-grpc ./cmd/soci-index=soci-index
 
 step "ready in $((SECONDS - t_start)) s: $("$bin/containerd2/containerd" --version | cut -d' ' -f1,3), $("$bin/containerd-stargz-grpc" --version)"

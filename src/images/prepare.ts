@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pLimit from 'p-limit';
 import type { Workload } from '../catalog/schema.ts';
-import type { Lab } from '../lab/lab.ts';
+import { NAMESPACE, type Lab } from '../lab/lab.ts';
 import { tool } from '../lab/tools.ts';
 import { BASELINE, MODES, type Mode } from '../systems/index.ts';
 import { readProfile } from '../systems/profile.ts';
@@ -153,7 +153,7 @@ function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, profile:
     if (pull.exitCode !== 0) throw new Error(`ctr image pull ${src}: ${lastLines(pull.all)}`);
     mkdirSync(join(CACHE_DIR, 'profiles'), { recursive: true });
     const ctx: ConvertContext = {
-      ctr: lab.ctr, ctrArgs: lab.ctrArgs(), containerdSock: lab.containerdSock, src, dst: `${lab.directHost}/${name}`,
+      ctr: lab.ctr, ctrArgs: lab.ctrArgs(), containerdSock: lab.containerdSock, namespace: NAMESPACE, src, dst: `${lab.directHost}/${name}`,
       workload: w, recordFile, profile, log,
     };
     const result = await system.convert!(ctx, mode);

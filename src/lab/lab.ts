@@ -140,7 +140,7 @@ export class Lab {
       const sdir = join(this.dir, system.name);
       mkdirSync(sdir, { recursive: true, mode: 0o700 });
       this.systemDir = sdir;
-      const d = system.daemon({ dir: sdir, registryHosts: [...new Set([this.registryHost, this.directHost])] }, mode);
+      const d = system.daemon({ dir: sdir, registryHosts: [...new Set([this.registryHost, this.directHost])], containerdSock: this.containerdSock }, mode);
       this.systemDaemon = await this.launch({ ...d.spec, name: system.name, dir: sdir, ready: () => socketAnswers(d.socket) });
       proxy = { name: system.snapshotter, socket: d.socket, lines: d.proxyPluginLines ?? [], unpack: d.unpack ?? false };
     }

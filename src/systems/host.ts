@@ -42,8 +42,12 @@ export function overlayCheck(): HostCheck {
   return { what: 'overlayfs', ...(kernelHasFs('overlay') ? {} : { problem: 'no overlayfs: modprobe overlay' }) };
 }
 
-/** Lazy proof by FUSE mounts under a system's state directory. */
-export function fuseProof(dir: string, who: string): LazyProof {
+/**
+ * Lazy proof by FUSE mounts under a system's state directory: at least `expected` of them
+ * (one per layer for systems that mount layers; fewer means layers were pulled whole).
+ */
+export function fuseProof(dir: string, who: string, expected = 1): LazyProof {
   const mounts = mountsUnder(dir).filter((m) => m.fstype.startsWith('fuse')).length;
-  return { mounts, ...(mounts === 0 ? { problem: `no layer was mounted lazily (${who} holds no FUSE mount)` } : {}) };
+  if (mounts >= expected) return { mounts };
+  return { mounts, problem: mounts === 0 ? `no layer was mounted lazily (${who} holds no FUSE mount)` : `only ${mounts} of ${expected} layers were mounted lazily by ${who}; the others were pulled whole` };
 }

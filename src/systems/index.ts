@@ -2,12 +2,13 @@
 // its tools in scripts/setup.sh); nothing outside src/systems/ names a system.
 import { overlaybd } from './overlaybd.ts';
 import { overlayfs } from './overlayfs.ts';
+import { soci } from './soci.ts';
 import { stargz } from './stargz.ts';
 import type { Mode, SnapshotterSystem } from './system.ts';
 
 export type { Mode, SnapshotterSystem } from './system.ts';
 
-export const SYSTEMS: readonly SnapshotterSystem[] = [overlayfs, stargz, overlaybd];
+export const SYSTEMS: readonly SnapshotterSystem[] = [overlayfs, stargz, soci, overlaybd];
 
 /** Every mode, in the order tables and charts list them: the baseline first, then system by system. */
 export const MODES: readonly Mode[] = SYSTEMS.flatMap((s) => s.modes);

@@ -54,7 +54,7 @@ export const stargz: SnapshotterSystem<StargzOptions> = {
 
   pullArgv: (ctx, ref) => [tool('ctr-remote'), ...ctx.ctrArgs, 'image', 'rpull', '--plain-http', '--snapshotter', 'stargz', ref],
 
-  lazyProof: (ctx) => fuseProof(ctx.dir, 'the stargz snapshotter'),
+  lazyProof: (ctx, layers) => fuseProof(ctx.dir, 'the stargz snapshotter', layers),
 
   async convertKey(mode, w) {
     return { flags: mode.options.optimizeFlags, profile: mode.options.profile ? profileInputs(w) : null, ctrRemote: await ctrRemoteVersion() };

@@ -13,6 +13,8 @@ export interface DaemonContext {
   dir: string;
   /** Registry hosts the daemon must reach over plain HTTP (through the link and direct). */
   registryHosts: string[];
+  /** containerd's socket (it starts after the daemon), for daemons that read its content store. */
+  containerdSock: string;
 }
 
 /** A daemon a system runs beside containerd, and how containerd reaches it. */
@@ -47,8 +49,9 @@ export interface LazyProof {
 export interface ConvertContext {
   ctr: string;
   ctrArgs: string[];
-  /** containerd's socket, for tools that talk to it directly. */
+  /** containerd's socket and namespace, for tools that talk to it directly. */
   containerdSock: string;
+  namespace: string;
   /** Source (the original image) and destination references, both on the registry's direct host. */
   src: string;
   dst: string;
