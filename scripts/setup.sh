@@ -100,5 +100,22 @@ build_module delay-relay "" .=delay-relay
 build_module stargz-grpc "-X main.version=$(gomod_version stargz-grpc github.com/containerd/stargz-snapshotter)" .=containerd-stargz-grpc
 build_module soci "-X main.version=$(gomod_version soci github.com/awslabs/soci-snapshotter)" \
   ./cmd/soci-snapshotter-grpc=soci-snapshotter-grpc ./cmd/soci-index=soci-index
+nydus_snapshotter=$(gomod_version nydus github.com/containerd/nydus-snapshotter)
+build_module nydus "-X main.version=$nydus_snapshotter -X github.com/containerd/nydus-snapshotter/version.Version=$nydus_snapshotter" \
+  github.com/containerd/nydus-snapshotter/cmd/containerd-nydus-grpc=containerd-nydus-grpc \
+  ./cmd/nydus-convert=nydus-convert ./cmd/nydusd-wrapper=nydusd-wrapper
+
+# Nydus's nydusd and nydus-image (Rust) from crates.io. --locked: without it newer sub-crates
+# resolve to two incompatible nydus-api versions. Takes 4-10 minutes, once per version.
+if fresh nydus-rs "$nydus_rs_version" || [ ! -x "$bin/nydusd" ]; then
+  cargo=$(command -v cargo || echo "$HOME/.cargo/bin/cargo")
+  [ -x "$cargo" ] || { echo "setup: cargo is needed to build nydus-rs: install Rust (rustup or Debian's cargo)" >&2; exit 1; }
+  step "building nydus-rs $nydus_rs_version (nydusd, nydus-image) from crates.io into $home/opt; this takes minutes, once"
+  t=$SECONDS
+  "$cargo" install --quiet --locked --force nydus-rs --version "$nydus_rs_version" --root "$home/opt/nydus-rs-$nydus_rs_version"
+  for n in nydusd nydus-image; do ln -sfn "$home/opt/nydus-rs-$nydus_rs_version/bin/$n" "$bin/$n"; done
+  step "  done in $((SECONDS - t)) s"
+  done_ nydus-rs "$nydus_rs_version"
+fi
 
 step "ready in $((SECONDS - t_start)) s: $("$bin/containerd2/containerd" --version | cut -d' ' -f1,3), $("$bin/containerd-stargz-grpc" --version)"

@@ -1,6 +1,6 @@
 // Finds the binaries the lab drives and reads their versions. The project's own
 // bin directory comes first so pinned builds win over whatever the system has.
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { BIN_DIR } from '../paths.ts';
@@ -10,7 +10,7 @@ export type ToolName =
   | 'containerd2/containerd' | 'containerd2/ctr' | 'containerd2/containerd-shim-runc-v2'
   | 'ctr-remote' | 'containerd-stargz-grpc'
   | 'soci-snapshotter-grpc' | 'soci-index'
-  | 'containerd-nydus-grpc' | 'nydus-convert' | 'nydusd' | 'nydus-image' | 'nydusd-rlimit'
+  | 'containerd-nydus-grpc' | 'nydus-convert' | 'nydusd' | 'nydus-image' | 'nydusd-wrapper'
   | 'docker-registry' | 'skopeo' | 'umoci' | 'busybox' | 'umount' | 'ip' | 'tc' | 'delay-relay';
 
 /** How to get each tool when it is missing. */
@@ -29,7 +29,7 @@ const HOW: Record<ToolName, string> = {
   'nydus-convert': 'run scripts/setup.sh (builds the Nydus converter from the Go module proxy)',
   'nydusd': 'run scripts/setup.sh (builds nydus-rs from crates.io)',
   'nydus-image': 'run scripts/setup.sh (builds nydus-rs from crates.io)',
-  'nydusd-rlimit': 'run scripts/setup.sh (builds the nydusd wrapper)',
+  'nydusd-wrapper': 'run scripts/setup.sh (builds the nydusd wrapper)',
   'containerd-stargz-grpc': 'run scripts/setup.sh (builds it from the Go module proxy into .hellobench/bin)',
   'docker-registry': 'run scripts/setup.sh (Debian package docker-registry)',
   'skopeo': 'run scripts/setup.sh (Debian package skopeo)',
@@ -83,6 +83,9 @@ export async function toolVersion(name: ToolName): Promise<string> {
     const path = tool(name);
     const r = await execa(path, args, { reject: false, timeout: 10_000, all: true });
     const own = (r.all ?? '').split('\n')[0]?.trim() || `exit ${r.exitCode}`;
+    // Crates built by scripts/setup.sh live in HOME/opt/<crate>-<version>: their own --version may say "unknown".
+    const crate = /\/opt\/([a-z][a-z0-9_-]*)-(\d[\w.+-]*)\/bin\//.exec(realpathSync(path));
+    if (crate) return `${own} [crates.io ${crate[1]} ${crate[2]}]`;
     const owner = await execa('dpkg-query', ['-S', path], { reject: false });
     const pkg = owner.exitCode === 0 ? owner.stdout.split(':')[0]!.trim() : '';
     if (!pkg) return own;

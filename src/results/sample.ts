@@ -31,7 +31,7 @@ export interface Sample {
   bytes_fetched: Partial<Record<PhaseName, number>> & { total: number };
   /** Bytes that crossed the link towards the runtime during the sample, headers included (shaped links only). */
   link_bytes?: number;
-  /** Lazily mounted layers right after the pull, as the mode's system proves them (lazy modes). */
+  /** Lazily mounted layers (or images) once the container is created, as the mode's system proves them (lazy modes). */
   lazy_mounts?: number;
   /** Last lines the workload printed, for failures and for checking. */
   output_tail?: string;

@@ -1,6 +1,7 @@
 // The table of systems. Adding a system is one file beside this one and one row here (and
 // its tools in scripts/setup.sh); nothing outside src/systems/ names a system.
 import { overlaybd } from './overlaybd.ts';
+import { nydus } from './nydus.ts';
 import { overlayfs } from './overlayfs.ts';
 import { soci } from './soci.ts';
 import { stargz } from './stargz.ts';
@@ -8,7 +9,7 @@ import type { Mode, SnapshotterSystem } from './system.ts';
 
 export type { Mode, SnapshotterSystem } from './system.ts';
 
-export const SYSTEMS: readonly SnapshotterSystem[] = [overlayfs, stargz, soci, overlaybd];
+export const SYSTEMS: readonly SnapshotterSystem[] = [overlayfs, stargz, nydus, soci, overlaybd];
 
 /** Every mode, in the order tables and charts list them: the baseline first, then system by system. */
 export const MODES: readonly Mode[] = SYSTEMS.flatMap((s) => s.modes);

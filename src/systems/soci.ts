@@ -70,7 +70,7 @@ export const soci: SnapshotterSystem<SociOptions> = {
     const index = await execa(tool('soci-index'), ['--address', ctx.containerdSock, '--namespace', ctx.namespace,
       '--span-size', String(mode.options.spanSize), '--min-layer-size', String(mode.options.minLayerSize), ctx.src, ctx.dst], { reject: false, all: true });
     if (index.exitCode !== 0) throw new Error(`soci-index ${ctx.dst}: ${lastLines(index.all)}`);
-    ctx.log(`  ${lastLines(index.stdout)}`);
+    ctx.log(`  soci-index ${ctx.workload.name}: ${lastLines(index.stdout).replace(/^.*? (?=digest=)/, '')}`);
     const push = await execa(ctx.ctr, [...ctx.ctrArgs, 'image', 'push', '--plain-http', ctx.dst], { reject: false, all: true });
     if (push.exitCode !== 0) throw new Error(`ctr image push ${ctx.dst}: ${lastLines(push.all)}`);
     return {};

@@ -37,7 +37,10 @@ export interface SampleContext {
   dir: string;
 }
 
-/** Lazy proof taken right after the pull: what is mounted lazily, and whether that is enough. */
+/**
+ * Lazy proof taken once the container is created (Nydus mounts at create, the others at pull
+ * and keep the mounts): what is mounted lazily, and whether that is enough.
+ */
 export interface LazyProof {
   /** Lazily mounted layers (FUSE mounts, or the system's own count). */
   mounts: number;
@@ -110,7 +113,7 @@ export interface SnapshotterSystem<O = unknown> {
   daemon?(ctx: DaemonContext, mode: Mode<O>): SystemDaemon;
   /** argv of the pull phase. */
   pullArgv(ctx: SampleContext, ref: string, mode: Mode<O>): string[];
-  /** The lazy proof right after the pull (lazy systems). */
+  /** The lazy proof once the container is created (lazy systems). */
   lazyProof?(ctx: SampleContext, layers: number): LazyProof;
   /** Everything besides the original image that shapes the converted image (the tag's hash). */
   convertKey?(mode: Mode<O>, w: Workload): Promise<unknown>;

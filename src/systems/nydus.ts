@@ -1,0 +1,117 @@
+// Nydus: RAFS v6 images served by nydusd in FUSE mode, through containerd-nydus-grpc.
+// This kernel has no EROFS on-demand (fscache), so FUSE is the mode measured here. nydusd
+// mounts the image at `container create`, not at pull: its start-up is in create.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { tool, toolVersion } from '../lab/tools.ts';
+import { lastLines } from '../util/text.ts';
+import { fuseCheck, fuseProof, kernelOption } from './host.ts';
+import type { HostCheck, Mode, SnapshotterSystem } from './system.ts';
+
+export interface NydusOptions {
+  /**
+   * Prefetch the files the workload's profile lists (the same profiling run the optimized
+   * eStargz uses), recorded in the image and fetched by nydusd right after the mount.
+   */
+  prefetch: boolean;
+}
+
+export const nydus: SnapshotterSystem<NydusOptions> = {
+  name: 'nydus',
+  title: 'Nydus RAFS v6 through containerd-nydus-grpc and nydusd in FUSE mode (no EROFS on-demand here)',
+  lazy: true,
+  tools: ['containerd-nydus-grpc', 'nydus-convert', 'nydusd', 'nydus-image', 'nydusd-wrapper'],
+  snapshotter: 'nydus',
+  hostChecks: (): HostCheck[] => [fuseCheck(), fscacheNote()],
+  get modes() { return MODES; },
+
+  daemon(ctx, mode) {
+    const socket = join(ctx.dir, 'nydus.sock');
+    const nydusdConfig = join(ctx.dir, 'nydusd.json');
+    // The snapshotter fills in each image's registry host and repository; plain HTTP is the scheme.
+    // Without a prefetch list the converter records `/`: prefetch stays off for the plain mode.
+    writeFileSync(nydusdConfig, `${JSON.stringify({
+      device: { backend: { type: 'registry', config: { scheme: 'http', timeout: 5, connect_timeout: 5, retry_limit: 2 } }, cache: { type: 'blobcache' } },
+      mode: 'direct', digest_validate: false, iostats_files: false, enable_xattr: true,
+      fs_prefetch: mode.options.prefetch ? { enable: true, prefetch_all: false, threads_count: 4, merging_size: 1048576 } : { enable: false },
+    }, null, 2)}\n`);
+    const config = join(ctx.dir, 'config.toml');
+    writeFileSync(config, [
+      'version = 1',
+      `root = ${JSON.stringify(join(ctx.dir, 'root'))}`,
+      `address = ${JSON.stringify(socket)}`,
+      'daemon_mode = "dedicated"',
+      // Stopping the snapshotter stops every nydusd and unmounts it (otherwise they outlive it).
+      'cleanup_on_close = true',
+      '[system]',
+      '  enable = false',
+      '[daemon]',
+      `  nydusd_config = ${JSON.stringify(nydusdConfig)}`,
+      // nydusd raises RLIMIT_NOFILE beyond what these machines allow; the wrapper adds --rlimit-nofile 0.
+      `  nydusd_path = ${JSON.stringify(tool('nydusd-wrapper'))}`,
+      `  nydusimage_path = ${JSON.stringify(tool('nydus-image'))}`,
+      '  fs_driver = "fusedev"',
+      '  recover_policy = "none"',
+      '  threads_number = 4',
+      '[cgroup]',
+      '  enable = false',
+      '[log]',
+      '  log_to_stdout = true',
+      '  level = "info"',
+      '[metrics]',
+      '  address = ""',
+      '[snapshot]',
+      '  enable_nydus_overlayfs = false',
+      '',
+    ].join('\n'));
+    return {
+      socket,
+      spec: { argv: [tool('containerd-nydus-grpc'), '--config', config] },
+      proxyPluginLines: ['[proxy_plugins.nydus.exports]', '  enable_remote_snapshot_annotations = "true"'],
+      unpack: true,
+    };
+  },
+
+  // The transfer-service pull (not --local) passes the labels the snapshotter needs.
+  pullArgv: (ctx, ref) => [ctx.ctr, ...ctx.ctrArgs, 'image', 'pull', '--plain-http', '--snapshotter', 'nydus', ref],
+
+  // One nydusd FUSE mount per image (not per layer), from `create` on.
+  lazyProof: (ctx) => fuseProof(ctx.dir, 'nydusd'),
+
+  async convertKey(mode) {
+    return { converter: await toolVersion('nydus-convert'), builder: await toolVersion('nydus-image'), ...mode.options };
+  },
+
+  async convert(ctx, mode) {
+    let prefetchArgs: string[] = [];
+    let profiled: number | undefined;
+    if (mode.options.prefetch) {
+      const profile = await ctx.profile();
+      if (profile.paths.length === 0) throw new Error(`the profile of ${ctx.workload.name} lists no file to prefetch (${profile.file})`);
+      // The record's paths are relative to the image root; nydus-image wants absolute ones.
+      const list = `${ctx.recordFile}.prefetch`;
+      writeFileSync(list, profile.paths.map((p) => `/${p.replace(/^\/+/, '')}\n`).join(''));
+      prefetchArgs = ['--prefetch-file', list];
+      profiled = profile.paths.length;
+    }
+    const conv = await execa(tool('nydus-convert'), ['--address', ctx.containerdSock, '--namespace', ctx.namespace,
+      '--nydus-image', tool('nydus-image'), '--fs-version', '6', '--compressor', 'zstd', ...prefetchArgs, ctx.src, ctx.dst], { reject: false, all: true });
+    if (conv.exitCode !== 0) throw new Error(`nydus-convert ${ctx.dst}: ${lastLines(conv.all)}`);
+    ctx.log(`  nydus-convert ${ctx.workload.name}: ${lastLines(conv.stdout).replace(/^.*? (?=manifest=)/, '')}`);
+    const push = await execa(ctx.ctr, [...ctx.ctrArgs, 'image', 'push', '--plain-http', ctx.dst], { reject: false, all: true });
+    if (push.exitCode !== 0) throw new Error(`ctr image push ${ctx.dst}: ${lastLines(push.all)}`);
+    return profiled === undefined ? {} : { profiled_files: profiled };
+  },
+};
+
+/** Nydus's faster in-kernel path (EROFS over fscache) needs EROFS on-demand; FUSE works without it. */
+function fscacheNote(): HostCheck {
+  const state = kernelOption('CONFIG_EROFS_FS_ONDEMAND');
+  return { what: `EROFS on-demand (${state === 'y' || state === 'm' ? 'present' : 'absent: FUSE mode only'})` };
+}
+
+const MODES: Mode<NydusOptions>[] = [
+  { name: 'nydus', tag: 'nydus', system: nydus, options: { prefetch: false } },
+  { name: 'nydus-prefetch', tag: 'nydus-prefetch', system: nydus, options: { prefetch: true } },
+];
