@@ -1,0 +1,54 @@
+// The systems table and what each system hands the lab: modes, containerd's config, host checks.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CONTAINERDS, renderContainerdConfig } from '../../src/lab/containerd.ts';
+import { kernelOption } from '../../src/systems/host.ts';
+import { MODES, SYSTEMS, modeByName, orderModes } from '../../src/systems/index.ts';
+import { readProfile } from '../../src/systems/profile.ts';
+
+test('every mode belongs to a listed system, with a unique name and tag; exactly one mode profiles', () => {
+  assert.deepEqual(MODES.map((m) => m.name), ['legacy', 'estargz-noopt', 'estargz', 'zstdchunked', 'nydus', 'nydus-prefetch', 'soci']);
+  for (const m of MODES) assert.ok(SYSTEMS.includes(m.system), `${m.name}: system ${m.system.name} is in the table`);
+  assert.equal(new Set(MODES.map((m) => m.tag)).size, MODES.length);
+  assert.deepEqual(MODES.filter((m) => m.profiler).map((m) => m.name), ['estargz']);
+  // Lazy systems prove laziness; the baseline converts nothing.
+  for (const s of SYSTEMS.filter((x) => x.lazy && x.modes.length)) assert.ok(s.lazyProof && s.convert && s.daemon, s.name);
+  assert.equal(modeByName('legacy').system.convert, undefined);
+  assert.deepEqual(orderModes(['soci', 'mystery', 'legacy', 'nydus']), ['legacy', 'nydus', 'soci', 'mystery']);
+});
+
+test("containerd's config names only the mode's proxy snapshotter; containerd 2 unpacks with it", () => {
+  const base = { root: '/r', state: '/s', socket: '/l/c.sock', optDir: '/o' };
+  const proxy = { name: 'nydus', socket: '/l/n.sock', lines: ['[proxy_plugins.nydus.exports]', '  enable_remote_snapshot_annotations = "true"'], unpack: true };
+  const v3 = renderContainerdConfig(CONTAINERDS['2']!, { ...base, proxy });
+  assert.match(v3, /^version = 3\n/);
+  assert.match(v3, /\[proxy_plugins\.nydus\]\n {2}type = "snapshot"\n {2}address = "\/l\/n\.sock"\n {2}\[proxy_plugins\.nydus\.exports\]/);
+  assert.match(v3, /snapshotter = "overlayfs" },\n.*snapshotter = "nydus" },/);
+  const v2 = renderContainerdConfig(CONTAINERDS['1.6']!, { ...base, proxy });
+  assert.match(v2, /^version = 2\n/);
+  assert.doesNotMatch(v2, /unpack_config/);
+  const none = renderContainerdConfig(CONTAINERDS['2']!, base);
+  assert.doesNotMatch(none, /proxy_plugins|unpack_config/);
+});
+
+test('overlaybd is not ready without a block frontend, and says which kernel options are missing', () => {
+  const overlaybd = SYSTEMS.find((s) => s.name === 'overlaybd')!;
+  assert.equal(overlaybd.modes.length, 0, 'no mode code for a system nothing here can run');
+  const [check] = overlaybd.hostChecks();
+  const frontends = ['CONFIG_TARGET_CORE', 'CONFIG_BLK_DEV_UBLK', 'CONFIG_BLK_DEV_NBD'].map(kernelOption);
+  if (frontends.every((s) => s === 'n')) {
+    assert.match(check!.problem ?? '', /CONFIG_TARGET_CORE is not set, CONFIG_BLK_DEV_UBLK is not set, CONFIG_BLK_DEV_NBD is not set/);
+  } else if (frontends.some((s) => s === 'y' || s === 'm')) {
+    assert.equal(check!.problem, undefined);
+  }
+});
+
+test('a profile record gives each read file once, in the order first read; torn lines are skipped', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'hb-profile-')), 'record.jsonl');
+  writeFileSync(file, ['{"path":"bin/busybox","layerIndex":0}', '{"path":"opt/x.bin"}', '{"path":"bin/busybox"}', '{"path":"usr/li'].join('\n'));
+  assert.deepEqual(readProfile(file).paths, ['bin/busybox', 'opt/x.bin']);
+  assert.deepEqual(readProfile(`${file}.missing`).paths, []);
+});
