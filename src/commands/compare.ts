@@ -1,4 +1,5 @@
 // compare: what changed between two runs, beyond the noise of both.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadReportInput } from '../report/input.ts';
 import { esc, htmlTable, page } from '../report/html.ts';
@@ -33,6 +34,7 @@ export async function compareCommand(baseDir: string, newDir: string, opts: { ou
   const verdict = `${regressions.length} regression(s), ${improvements.length} improvement(s), ${changes.filter((c) => c.verdict === 'no change').length} without a change beyond the noise`;
   const md = [`# hellobench compare`, '', `base: \`${baseDir}\`  `, `new: \`${newDir}\``, '', `**${verdict}**`, '', markdownTable(t), '', test(minChange), ''].join('\n');
   const out = opts.out ?? newDir;
+  mkdirSync(out, { recursive: true });
   writeAtomic(join(out, 'compare.md'), md);
   const rows = htmlTable(t, 'compare').replace(/<td>(regression|improvement)<\/td>/g, '<td class="$1">$1</td>');
   writeAtomic(join(out, 'compare.html'), page('hellobench compare', `<h1>hellobench compare</h1><p>base: <code>${esc(baseDir)}</code><br>new: <code>${esc(newDir)}</code></p><p><strong>${esc(verdict)}</strong></p>${rows}<p>${esc(test(minChange))}</p>`));
