@@ -103,7 +103,7 @@ build_module soci "-X main.version=$(gomod_version soci github.com/awslabs/soci-
 nydus_snapshotter=$(gomod_version nydus github.com/containerd/nydus-snapshotter)
 build_module nydus "-X main.version=$nydus_snapshotter -X github.com/containerd/nydus-snapshotter/version.Version=$nydus_snapshotter" \
   github.com/containerd/nydus-snapshotter/cmd/containerd-nydus-grpc=containerd-nydus-grpc \
-  ./cmd/nydus-convert=nydus-convert ./cmd/nydusd-wrapper=nydusd-wrapper
+  ./cmd/nydus-convert=nydus-convert ./cmd/nydusd-wrapper=nydusd-wrapper ./cmd/nydus-image-wrapper=nydus-image-wrapper
 
 # Nydus's nydusd and nydus-image (Rust) from crates.io. --locked: without it newer sub-crates
 # resolve to two incompatible nydus-api versions. Takes 4-10 minutes, once per version.

@@ -10,7 +10,7 @@ export type ToolName =
   | 'containerd2/containerd' | 'containerd2/ctr' | 'containerd2/containerd-shim-runc-v2'
   | 'ctr-remote' | 'containerd-stargz-grpc'
   | 'soci-snapshotter-grpc' | 'soci-index'
-  | 'containerd-nydus-grpc' | 'nydus-convert' | 'nydusd' | 'nydus-image' | 'nydusd-wrapper'
+  | 'containerd-nydus-grpc' | 'nydus-convert' | 'nydusd' | 'nydus-image' | 'nydusd-wrapper' | 'nydus-image-wrapper'
   | 'docker-registry' | 'skopeo' | 'umoci' | 'busybox' | 'umount' | 'ip' | 'tc' | 'delay-relay';
 
 /** How to get each tool when it is missing. */
@@ -30,6 +30,7 @@ const HOW: Record<ToolName, string> = {
   'nydusd': 'run scripts/setup.sh (builds nydus-rs from crates.io)',
   'nydus-image': 'run scripts/setup.sh (builds nydus-rs from crates.io)',
   'nydusd-wrapper': 'run scripts/setup.sh (builds the nydusd wrapper)',
+  'nydus-image-wrapper': 'run scripts/setup.sh (builds the nydus-image wrapper)',
   'containerd-stargz-grpc': 'run scripts/setup.sh (builds it from the Go module proxy into .hellobench/bin)',
   'docker-registry': 'run scripts/setup.sh (Debian package docker-registry)',
   'skopeo': 'run scripts/setup.sh (Debian package skopeo)',

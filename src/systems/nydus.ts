@@ -21,7 +21,7 @@ export const nydus: SnapshotterSystem<NydusOptions> = {
   name: 'nydus',
   title: 'Nydus RAFS v6 through containerd-nydus-grpc and nydusd in FUSE mode (no EROFS on-demand here)',
   lazy: true,
-  tools: ['containerd-nydus-grpc', 'nydus-convert', 'nydusd', 'nydus-image', 'nydusd-wrapper'],
+  tools: ['containerd-nydus-grpc', 'nydus-convert', 'nydusd', 'nydus-image', 'nydusd-wrapper', 'nydus-image-wrapper'],
   snapshotter: 'nydus',
   hostChecks: (): HostCheck[] => [fuseCheck(), fscacheNote()],
   get modes() { return MODES; },
@@ -80,7 +80,7 @@ export const nydus: SnapshotterSystem<NydusOptions> = {
   lazyProof: (ctx) => fuseProof(ctx.dir, 'nydusd'),
 
   async convertKey(mode) {
-    return { converter: await toolVersion('nydus-convert'), builder: await toolVersion('nydus-image'), ...mode.options };
+    return { converter: await toolVersion('nydus-convert'), builder: await toolVersion('nydus-image'), dropsAclXattrs: true, ...mode.options };
   },
 
   async convert(ctx, mode) {
@@ -96,14 +96,25 @@ export const nydus: SnapshotterSystem<NydusOptions> = {
       profiled = profile.paths.length;
     }
     const conv = await execa(tool('nydus-convert'), ['--address', ctx.containerdSock, '--namespace', ctx.namespace,
-      '--nydus-image', tool('nydus-image'), '--fs-version', '6', '--compressor', 'zstd', ...prefetchArgs, ctx.src, ctx.dst], { reject: false, all: true });
-    if (conv.exitCode !== 0) throw new Error(`nydus-convert ${ctx.dst}: ${lastLines(conv.all)}`);
+      // The wrapper drops the two POSIX ACL xattrs nydus-image 2.2 rejects (see tools/nydus).
+      '--nydus-image', tool('nydus-image-wrapper'), '--fs-version', '6', '--compressor', 'zstd', ...prefetchArgs, ctx.src, ctx.dst], { reject: false, all: true });
+    if (conv.exitCode !== 0) throw new Error(`nydus-convert ${ctx.dst}: ${builderError(conv.all) ?? lastLines(conv.all)}`);
     ctx.log(`  nydus-convert ${ctx.workload.name}: ${lastLines(conv.stdout).replace(/^.*? (?=manifest=)/, '')}`);
     const push = await execa(ctx.ctr, [...ctx.ctrArgs, 'image', 'push', '--plain-http', ctx.dst], { reject: false, all: true });
     if (push.exitCode !== 0) throw new Error(`ctr image push ${ctx.dst}: ${lastLines(push.all)}`);
     return profiled === undefined ? {} : { profiled_files: profiled };
   },
 };
+
+/** nydus-image's own error line, which the converter buries in its log. */
+export function builderError(output: string | undefined): string | undefined {
+  const lines = (output ?? '').split('\n');
+  const i = lines.findIndex((l) => l.includes('Error: build failed'));
+  if (i < 0) return undefined;
+  const msg = (l: string) => /msg="((?:[^"\\]|\\.)*)"/.exec(l)?.[1]?.replace(/\\x1b\[[0-9;]*m|\x1b\[[0-9;]*m|\\[tn"]/g, ' ').trim();
+  const around = [...lines.slice(Math.max(0, i - 3), i), ...lines.slice(i + 1, i + 4)].map(msg);
+  return ['nydus-image: build failed', ...around.filter((m) => m && !/^(at |Caused by:|note:|\[)/.test(m))].join(': ');
+}
 
 /** Nydus's faster in-kernel path (EROFS over fscache) needs EROFS on-demand; FUSE works without it. */
 function fscacheNote(): HostCheck {

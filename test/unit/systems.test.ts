@@ -8,6 +8,7 @@ import { CONTAINERDS, renderContainerdConfig } from '../../src/lab/containerd.ts
 import { kernelOption } from '../../src/systems/host.ts';
 import { MODES, SYSTEMS, modeByName, orderModes } from '../../src/systems/index.ts';
 import { readProfile } from '../../src/systems/profile.ts';
+import { builderError } from '../../src/systems/nydus.ts';
 
 test('every mode belongs to a listed system, with a unique name and tag; exactly one mode profiles', () => {
   assert.deepEqual(MODES.map((m) => m.name), ['legacy', 'estargz-noopt', 'estargz', 'zstdchunked', 'nydus', 'nydus-prefetch', 'soci']);
@@ -51,4 +52,17 @@ test('a profile record gives each read file once, in the order first read; torn 
   writeFileSync(file, ['{"path":"bin/busybox","layerIndex":0}', '{"path":"opt/x.bin"}', '{"path":"bin/busybox"}', '{"path":"usr/li'].join('\n'));
   assert.deepEqual(readProfile(file).paths, ['bin/busybox', 'opt/x.bin']);
   assert.deepEqual(readProfile(`${file}.missing`).paths, []);
+});
+
+test("nydus-image's error is dug out of the converter's log", () => {
+  const log = [
+    'time="t" level=info msg="[\\x1b[1;38;5;196m2026-11-28\\x1b[0m] ERROR [error.rs:22] Error:" module=builder',
+    'time="t" level=info msg="\\t\\"invalid xattr key\\"" module=builder',
+    'time="t" level=info msg="\\tat /src/metadata/layout/mod.rs:268" module=builder',
+    'time="t" level=info msg="Error: build failed" module=builder',
+    'time="t" level=info msg="Caused by:" module=builder',
+    'time="t" level=info msg="    Invalid argument (os error 22)" module=builder',
+  ].join('\n');
+  assert.equal(builderError(log), 'nydus-image: build failed: invalid xattr key: Invalid argument (os error 22)');
+  assert.equal(builderError('exit status 1'), undefined);
 });
