@@ -170,7 +170,7 @@ function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, profile:
   return p;
 }
 
-/** Where a conversion of `mode` keeps its access record (profiling modes only write one). */
+/** Where a conversion of `mode` keeps the profile it was built with (modes that use none write nothing). */
 function recordFileOf(w: Workload, mode: Mode, imageName: string): string {
   return join(CACHE_DIR, 'profiles', `${w.name}-${mode.tag}-${imageName.split('-').pop()}.jsonl`);
 }

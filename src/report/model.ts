@@ -73,7 +73,7 @@ export function buildModel(input: ReportInput): ReportModel {
     ['started / finished', `${meta.started_at} / ${meta.finished_at ?? '-'}`],
     ['host', `${meta.host.cpu}, ${meta.host.cores} cores, ${meta.host.memory_gib} GiB, kernel ${meta.host.kernel}`],
     ['link', describeLink(meta.link)],
-    ['containerd', String(meta.options.containerd ?? '1.6 (before --containerd existed)')],
+    ['--containerd', String(meta.options.containerd ?? '1.6 (before --containerd existed)')],
     ...Object.entries(meta.systems ?? {}).map(([k, v]) => [`system ${k}`, v] as [string, string]),
     ...Object.entries(meta.versions).map(([k, v]) => [k, v] as [string, string]),
     ['seed', String(meta.options.seed)],

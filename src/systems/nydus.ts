@@ -80,7 +80,7 @@ export const nydus: SnapshotterSystem<NydusOptions> = {
   lazyProof: (ctx) => fuseProof(ctx.dir, 'nydusd'),
 
   async convertKey(mode) {
-    return { converter: await toolVersion('nydus-convert'), builder: await toolVersion('nydus-image'), dropsAclXattrs: true, ...mode.options };
+    return { converter: await toolVersion('nydus-convert'), builder: await toolVersion('nydus-image'), dropsAclXattrs: true, keepsRecord: true, ...mode.options };
   },
 
   async convert(ctx, mode) {
@@ -89,7 +89,9 @@ export const nydus: SnapshotterSystem<NydusOptions> = {
     if (mode.options.prefetch) {
       const profile = await ctx.profile();
       if (profile.paths.length === 0) throw new Error(`the profile of ${ctx.workload.name} lists no file to prefetch (${profile.file})`);
-      // The record's paths are relative to the image root; nydus-image wants absolute ones.
+      // This mode's own record (what a reused image reports), and the list nydus-image reads:
+      // the profile's paths are relative to the image root, nydus-image wants absolute ones.
+      writeFileSync(ctx.recordFile, profile.paths.map((path) => `${JSON.stringify({ path })}\n`).join(''));
       const list = `${ctx.recordFile}.prefetch`;
       writeFileSync(list, profile.paths.map((p) => `/${p.replace(/^\/+/, '')}\n`).join(''));
       prefetchArgs = ['--prefetch-file', list];

@@ -59,7 +59,11 @@ export interface ConvertContext {
   src: string;
   dst: string;
   workload: Workload;
-  /** Where a profiling conversion keeps its access record (one JSON object per access). */
+  /**
+   * Where this mode's conversion keeps the profile it was built with (JSON lines with a `path`):
+   * the profiling run's access record, or the list another mode took from it. A reused image
+   * reports its count from here.
+   */
   recordFile: string;
   /** The workload's profile (files it read at start-up), made once per image and shared by modes. */
   profile: () => Promise<ProfileRecord>;
