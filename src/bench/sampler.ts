@@ -73,7 +73,7 @@ export async function measureSample(lab: SampleLab, fetches: FetchLog, job: Samp
     if (create.exitCode !== 0) fail('create', create, 'ctr container create');
     else {
       // A lazy pull that fetched the image whole is not what this mode measures: invalid, not fast.
-      if (mode.system.lazy && mode.system.lazyProof) {
+      if (mode.system.lazyProof) {
         const proof = mode.system.lazyProof(ctx, job.image.layers);
         lazyMounts = proof.mounts;
         if (proof.problem) {

@@ -2,7 +2,6 @@
 import { CatalogError } from '../catalog/load.ts';
 import { DaemonError } from '../lab/daemon.ts';
 import { LabError } from '../lab/errors.ts';
-import { ContainerdChoiceError } from '../lab/containerd.ts';
 import { MissingToolError } from '../lab/tools.ts';
 import { RegistryError } from '../images/registry.ts';
 import { ReportError } from '../report/input.ts';
@@ -11,7 +10,7 @@ import { BuildError } from '../images/debian.ts';
 
 export class UsageError extends Error {}
 
-const USER_ERRORS = [UsageError, CatalogError, DaemonError, LabError, ContainerdChoiceError, MissingToolError, RegistryError, ReportError, LinkError, BuildError];
+const USER_ERRORS = [UsageError, CatalogError, DaemonError, LabError, MissingToolError, RegistryError, ReportError, LinkError, BuildError];
 
 export function isUserError(err: unknown): err is Error {
   return USER_ERRORS.some((E) => err instanceof E);

@@ -131,43 +131,32 @@ export function sourceRef(ref: string, sourceRegistry?: string): string {
   return `${sourceRegistry.replace(/\/+$/, '')}/${path}`;
 }
 
-const converting = new Map<string, Promise<PreparedImage>>();
-
-/** Converts `org` for `mode` unless the registry has it; one conversion per image name at a time. */
-function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, profile: () => Promise<ProfileRecord>, log: (l: string) => void): Promise<PreparedImage> {
-  const run = async () => {
-    const started = performance.now();
-    const system = mode.system;
-    const key = hash({ v: RECIPE_VERSION, org: org.name, system: system.name, mode: mode.name, options: mode.options, inputs: await system.convertKey?.(mode, w) });
-    const name = `hellobench/${w.name}:${mode.tag}-${key}`;
-    const recordFile = recordFileOf(w, mode, name);
-    const existing = await layersOf(lab, name);
-    // The profiling mode's record is an input of other modes: without it, convert again.
-    if (existing && !(mode.profiler && !existsSync(recordFile))) {
-      const profiled = readProfile(recordFile).paths.length;
-      return record(w, mode.name, name, existing, 'reused', started, profiled || undefined);
-    }
-    if (!lab.runtimeUp) await lab.startRuntime(null);
-    const src = `${lab.directHost}/${org.name}`;
-    const pull = await execa(lab.ctr, [...lab.ctrArgs(), 'image', 'pull', '--plain-http', src], { reject: false, all: true });
-    if (pull.exitCode !== 0) throw new Error(`ctr image pull ${src}: ${lastLines(pull.all)}`);
-    mkdirSync(join(CACHE_DIR, 'profiles'), { recursive: true });
-    const ctx: ConvertContext = {
-      ctr: lab.ctr, ctrArgs: lab.ctrArgs(), containerdSock: lab.containerdSock, namespace: NAMESPACE, src, dst: `${lab.directHost}/${name}`,
-      workload: w, recordFile, profile, log,
-    };
-    const result = await system.convert!(ctx, mode);
-    const layers = await layersOf(lab, name);
-    if (!layers) throw new Error(`pushed ${name} but the registry does not list it`);
-    return record(w, mode.name, name, layers, 'converted', started, result.profiled_files);
-  };
-  const k = `${w.name}\0${mode.name}`;
-  let p = converting.get(k);
-  if (!p) {
-    p = run().finally(() => converting.delete(k));
-    converting.set(k, p);
+/** Converts `org` for `mode` unless the registry has it. */
+async function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, profile: () => Promise<ProfileRecord>, log: (l: string) => void): Promise<PreparedImage> {
+  const started = performance.now();
+  const system = mode.system;
+  const key = hash({ v: RECIPE_VERSION, org: org.name, system: system.name, mode: mode.name, options: mode.options, inputs: await system.convertKey?.(mode, w) });
+  const name = `hellobench/${w.name}:${mode.tag}-${key}`;
+  const recordFile = recordFileOf(w, mode, name);
+  const existing = await layersOf(lab, name);
+  // The profiling mode's record is an input of other modes: without it, convert again.
+  if (existing && !(mode.profiler && !existsSync(recordFile))) {
+    const profiled = readProfile(recordFile).paths.length;
+    return record(w, mode.name, name, existing, 'reused', started, profiled || undefined);
   }
-  return p;
+  if (!lab.runtimeUp) await lab.startRuntime(null);
+  const src = `${lab.directHost}/${org.name}`;
+  const pull = await execa(lab.ctr, [...lab.ctrArgs(), 'image', 'pull', '--plain-http', src], { reject: false, all: true });
+  if (pull.exitCode !== 0) throw new Error(`ctr image pull ${src}: ${lastLines(pull.all)}`);
+  mkdirSync(join(CACHE_DIR, 'profiles'), { recursive: true });
+  const ctx: ConvertContext = {
+    ctr: lab.ctr, ctrArgs: lab.ctrArgs(), containerdSock: lab.containerdSock, namespace: NAMESPACE, src, dst: `${lab.directHost}/${name}`,
+    workload: w, recordFile, profile, log,
+  };
+  const result = await system.convert!(ctx, mode);
+  const layers = await layersOf(lab, name);
+  if (!layers) throw new Error(`pushed ${name} but the registry does not list it`);
+  return record(w, mode.name, name, layers, 'converted', started, result.profiled_files);
 }
 
 /** Where a conversion of `mode` keeps the profile it was built with (modes that use none write nothing). */

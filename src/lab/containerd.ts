@@ -20,11 +20,9 @@ export const CONTAINERDS: Record<string, ContainerdBuild> = {
 
 export const DEFAULT_CONTAINERD = '2';
 
-export class ContainerdChoiceError extends Error {}
-
 export function containerdBuild(id: string): ContainerdBuild {
   const b = CONTAINERDS[id];
-  if (!b) throw new ContainerdChoiceError(`--containerd: unknown "${id}": choose from ${Object.keys(CONTAINERDS).join(', ')}`);
+  if (!b) throw new Error(`--containerd: unknown "${id}": choose from ${Object.keys(CONTAINERDS).join(', ')}`);
   return b;
 }
 
@@ -71,6 +69,6 @@ export function renderContainerdConfig(build: ContainerdBuild, c: RuntimeConfig)
 }
 
 /** GOARCH of this machine, as containerd's platform strings spell it. */
-export function goArch(): string {
+function goArch(): string {
   return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
 }

@@ -62,8 +62,6 @@ export function tool(name: ToolName): string {
   throw new MissingToolError(`missing binary ${name}: ${HOW[name]}`);
 }
 
-export const ALL_TOOLS = Object.keys(HOW) as ToolName[];
-
 const VERSION_ARGS: Partial<Record<ToolName, string[]>> = {
   'containerd': ['--version'], 'ctr': ['--version'], 'runc': ['--version'], 'ctr-remote': ['--version'],
   'docker-registry': ['--version'], 'skopeo': ['--version'], 'umoci': ['--version'],

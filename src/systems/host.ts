@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { mountsUnder } from '../lab/mounts.ts';
 import type { HostCheck, LazyProof } from './system.ts';
 
-export function kernelHasFs(fs: string): boolean {
+function kernelHasFs(fs: string): boolean {
   return readFileSync('/proc/filesystems', 'utf8').split('\n').some((l) => l.trim().split(/\s+/).pop() === fs);
 }
 

@@ -13,7 +13,6 @@ const FRONTENDS: [string, string][] = [
 export const overlaybd: SnapshotterSystem = {
   name: 'overlaybd',
   title: 'DADI overlaybd block images (needs a TCMU, ublk or nbd block frontend)',
-  lazy: true,
   tools: [],
   snapshotter: 'overlaybd',
   modes: [],

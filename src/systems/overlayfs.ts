@@ -6,7 +6,6 @@ import type { Mode, SnapshotterSystem } from './system.ts';
 export const overlayfs: SnapshotterSystem<Record<string, never>> = {
   name: 'overlayfs',
   title: "containerd's overlayfs snapshotter, full pull and unpack",
-  lazy: false,
   tools: [],
   snapshotter: 'overlayfs',
   hostChecks: () => [overlayCheck()],

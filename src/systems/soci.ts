@@ -19,7 +19,6 @@ export interface SociOptions {
 export const soci: SnapshotterSystem<SociOptions> = {
   name: 'soci',
   title: 'SOCI index v2 through soci-snapshotter-grpc (FUSE)',
-  lazy: true,
   tools: ['soci-snapshotter-grpc', 'soci-index'],
   snapshotter: 'soci',
   hostChecks: () => [fuseCheck()],

@@ -23,12 +23,11 @@ export interface StargzOptions {
 }
 
 /** Seconds a server keeps running after its wait line, so start-up reads that follow it count. */
-export const PROFILE_GRACE_S = 2;
+const PROFILE_GRACE_S = 2;
 
 export const stargz: SnapshotterSystem<StargzOptions> = {
   name: 'stargz',
   title: 'eStargz through the stargz snapshotter (containerd-stargz-grpc, FUSE)',
-  lazy: true,
   tools: ['containerd-stargz-grpc', 'ctr-remote'],
   snapshotter: 'stargz',
   hostChecks: () => [fuseCheck()],
@@ -78,7 +77,7 @@ let ctrRemote: Promise<string> | undefined;
 const ctrRemoteVersion = () => (ctrRemote ??= toolVersion('ctr-remote'));
 
 /** What a profiling run depends on besides the image. */
-export function profileInputs(w: Workload): unknown {
+function profileInputs(w: Workload): unknown {
   return { command: w.command, env: w.env, mounts: w.mounts, stdin: w.stdin, waitline: w.waitline, pattern: w.pattern, period: w.profile_period };
 }
 
@@ -87,7 +86,7 @@ export function profileInputs(w: Workload): unknown {
  * ctr-remote takes it as entrypoint + args; it treats empty args as unset and appends the
  * image's CMD then, which is why images built here carry no CMD.
  */
-export function workloadFlags(w: Workload): string[] {
+function workloadFlags(w: Workload): string[] {
   const out: string[] = [];
   if (w.command) out.push('--entrypoint', JSON.stringify(w.command.slice(0, 1)), '--args', JSON.stringify(w.command.slice(1)));
   for (const [k, v] of Object.entries(w.env)) out.push('--env', `${k}=${v}`);

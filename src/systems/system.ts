@@ -103,8 +103,6 @@ export interface SnapshotterSystem<O = unknown> {
   name: string;
   /** One line for doctor and the report: what it is and how it mounts here. */
   title: string;
-  /** Whether its modes must mount layers lazily (a pull that fetched everything is invalid). */
-  lazy: boolean;
   /** Binaries it needs beyond containerd and runc. */
   tools: ToolName[];
   /** Kernel and host facts it depends on, each checked by doctor. */
@@ -117,7 +115,7 @@ export interface SnapshotterSystem<O = unknown> {
   daemon?(ctx: DaemonContext, mode: Mode<O>): SystemDaemon;
   /** argv of the pull phase. */
   pullArgv(ctx: SampleContext, ref: string, mode: Mode<O>): string[];
-  /** The lazy proof once the container is created (lazy systems). */
+  /** The lazy proof once the container is created; lazy systems have one, and a sample that fails it is `invalid`. */
   lazyProof?(ctx: SampleContext, layers: number): LazyProof;
   /** Everything besides the original image that shapes the converted image (the tag's hash). */
   convertKey?(mode: Mode<O>, w: Workload): Promise<unknown>;

@@ -14,7 +14,7 @@ const node = process.execPath;
 
 function fakeSystem(over: Partial<SnapshotterSystem> = {}): SnapshotterSystem {
   return {
-    name: 'fake', title: 'a fake system', lazy: true, tools: [], snapshotter: 'fake', modes: [], hostChecks: () => [],
+    name: 'fake', title: 'a fake system', tools: [], snapshotter: 'fake', modes: [], hostChecks: () => [],
     pullArgv: (_ctx, ref) => [node, '-e', `setTimeout(() => console.log(${JSON.stringify(ref)}), 60)`],
     lazyProof: (): LazyProof => ({ mounts: 2 }),
     ...over,
