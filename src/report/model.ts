@@ -1,5 +1,6 @@
 // The report's content, once, as plain data; markdown.ts and html.ts only lay it out.
-import { headline, systemOf, type Cell, type Summary } from '../stats/summary.ts';
+import { headline, type Cell, type Summary } from '../stats/summary.ts';
+import { systemOf } from '../systems/index.ts';
 import type { ReportInput } from './input.ts';
 import { describe } from '../lab/link.ts';
 import type { RunMeta } from '../results/metadata.ts';

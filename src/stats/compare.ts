@@ -4,7 +4,7 @@
 // with many image x mode cells, an interval alone flags small chance differences.
 import { median } from 'simple-statistics';
 import { prng } from '../bench/plan.ts';
-import { MODE_NAMES } from '../systems/index.ts';
+import { orderModes } from '../systems/index.ts';
 import type { Sample } from '../results/sample.ts';
 import { ratioCI } from './summary.ts';
 
@@ -33,7 +33,8 @@ export function compareRuns(base: readonly Sample[], next: readonly Sample[], op
   const keys = new Map<string, [string, string]>();
   for (const s of [...base, ...next]) keys.set(`${s.workload}\0${s.mode}`, [s.workload, s.mode]);
   const workloadOrder = [...new Set([...(opts.workloads ?? []), ...base.map((s) => s.workload), ...next.map((s) => s.workload)])];
-  const rank = (m: string) => { const i = (MODE_NAMES as string[]).indexOf(m); return i < 0 ? MODE_NAMES.length : i; };
+  const modeOrder = orderModes([...new Set([...keys.values()].map(([, m]) => m))]);
+  const rank = (m: string) => modeOrder.indexOf(m);
   const ordered = [...keys.values()].sort(([wa, ma], [wb, mb]) => workloadOrder.indexOf(wa) - workloadOrder.indexOf(wb) || rank(ma) - rank(mb));
   const out: Change[] = [];
   for (const [workload, mode] of ordered) {

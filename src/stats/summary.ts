@@ -2,7 +2,7 @@
 import { max, mean, median, min, sampleStandardDeviation } from 'simple-statistics';
 import { prng } from '../bench/plan.ts';
 import type { Sample, SampleStatus } from '../results/sample.ts';
-import { orderModes, systemOfMode } from '../systems/index.ts';
+import { orderModes, systemOf } from '../systems/index.ts';
 import { METRICS, metricOf, percentile, type Metric } from './percentile.ts';
 
 /** Bootstrap resamples per interval: enough for stable 95% bounds, cheap for 10k samples. */
@@ -152,9 +152,6 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
 export function cellOf(summary: Summary, workload: string, mode: string): Cell | undefined {
   return summary.cells.find((c) => c.workload === workload && c.mode === mode);
 }
-
-/** The system a mode belongs to (a recorded mode this hellobench does not know stands alone). */
-export const systemOf = (mode: string) => systemOfMode(mode)?.name ?? mode;
 
 /** For each workload and each system, its mode with the largest speed-up, systems in table order. */
 export function headline(summary: Summary): SpeedUp[] {
