@@ -8,23 +8,29 @@ import { LabError } from './errors.ts';
 import { staleNamespaces } from './link.ts';
 import { unmountUnder } from './mounts.ts';
 
-/** PIDs of processes with an argument that satisfies `match`. */
-function pidsWhere(match: (arg: string) => boolean): number[] {
-  const out: number[] = [];
+/** Every live process with its argv (processes that exit meanwhile are skipped). */
+function processes(): [number, string[]][] {
+  const out: [number, string[]][] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').some(match)) out.push(Number(name));
+      out.push([Number(name), readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0')]);
     } catch { /* exited */ }
   }
   return out;
 }
 
+/** PIDs of processes with an argument that satisfies `match`. */
+const pidsWhere = (match: (arg: string) => boolean) => processes().filter(([, argv]) => argv.some(match)).map(([pid]) => pid);
+
+/** An argument's path, without a `--flag=` in front of it. */
+const pathOf = (arg: string) => arg.replace(/^[^/]*=/, '');
+
 /** PIDs of processes whose argv contains `arg` exactly (e.g. a lab's containerd socket). */
 export const pidsWithArg = (arg: string) => pidsWhere((a) => a === arg);
 
 /** PIDs of processes with an argument inside `dir` (e.g. helpers a snapshotter spawned under its root). */
-export const pidsUnder = (dir: string) => pidsWhere((a) => a === dir || a.startsWith(`${dir}/`) || a.includes(`=${dir}/`));
+export const pidsUnder = (dir: string) => pidsWhere((a) => pathOf(a) === dir || pathOf(a).startsWith(`${dir}/`));
 
 export function killAll(pids: number[]): void {
   for (const pid of pids) {
@@ -38,14 +44,9 @@ const ownerAlive = (pid: number) => isAlive(pid) && !!exeOf(pid)?.includes('node
 function labProcesses(): [number, number][] {
   const re = new RegExp(`^${LAB_BASE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/lab-(\\d+)(/|$)`);
   const out: [number, number][] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      for (const arg of readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0')) {
-        const m = re.exec(arg.replace(/^[^/]*=/, ''));
-        if (m) { out.push([Number(name), Number(m[1])]); break; }
-      }
-    } catch { /* exited */ }
+  for (const [pid, argv] of processes()) {
+    const m = argv.map((a) => re.exec(pathOf(a))).find((x) => x !== null);
+    if (m) out.push([pid, Number(m[1])]);
   }
   return out;
 }

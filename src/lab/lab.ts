@@ -5,7 +5,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { LAB_BASE } from '../paths.ts';
-import type { Mode } from '../systems/system.ts';
+import type { Mode, SampleContext } from '../systems/system.ts';
 import { cleanStaleLabs, killAll, pidsUnder, pidsWithArg } from './cleanup.ts';
 import { containerdBuild, DEFAULT_CONTAINERD, renderContainerdConfig, type ContainerdBuild } from './containerd.ts';
 import { Daemon, type DaemonSpec } from './daemon.ts';
@@ -160,7 +160,7 @@ export class Lab {
   }
 
   /** What a sample's pull and lazy proof need of the runtime. */
-  sampleContext(): { ctr: string; ctrArgs: string[]; dir: string } {
+  sampleContext(): SampleContext {
     return { ctr: this.ctr, ctrArgs: this.ctrArgs(), dir: this.systemDir ?? join(this.dir, 'none') };
   }
 

@@ -78,6 +78,7 @@ export const nydus: SnapshotterSystem<NydusOptions> = {
   // One nydusd FUSE mount per image (not per layer), from `create` on.
   lazyProof: (ctx) => fuseProof(ctx.dir, 'nydusd'),
 
+  // The flags name changes to how images are made (ACL filter, kept record) so older tags are not reused.
   async convertKey(mode) {
     return { converter: await toolVersion('nydus-convert'), builder: await toolVersion('nydus-image'), dropsAclXattrs: true, keepsRecord: true, ...mode.options };
   },
