@@ -5,10 +5,11 @@ import { MODE_NAMES } from './systems/index.ts';
 import { CONTAINERDS, DEFAULT_CONTAINERD } from './lab/containerd.ts';
 import { DEFAULT_PROFILE, PROFILES } from './lab/link.ts';
 import { DEFAULT_WORKLOADS } from './commands/common.ts';
+import { DEFAULT_ORDER, ORDERS } from './bench/plan.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { isUserError } from './commands/errors.ts';
 import { prepareCommand } from './commands/prepare.ts';
-import { runCommand } from './commands/run.ts';
+import { DEFAULT_MAX_ROUNDS, runCommand } from './commands/run.ts';
 import { reportCommand } from './commands/report.ts';
 import { compareCommand } from './commands/compare.ts';
 import { fidelityCommand } from './commands/fidelity.ts';
@@ -39,16 +40,22 @@ selection(program.command('run').description('prepare what is missing, then meas
   .addOption(new Option('--link <profile>', `link to the registry: ${Object.entries(PROFILES).map(([k, v]) => `${k}${v.bandwidth ? ` (${v.bandwidth / 1e6} Mbit/s, ${v.rttMs} ms RTT)` : ' (no shaping)'}`).join(', ')}`).default(DEFAULT_PROFILE))
   .option('--bandwidth <rate>', 'override the profile\'s bandwidth, e.g. 50mbit')
   .option('--rtt <time>', 'override the profile\'s round-trip time, e.g. 30ms')
+  .addOption(new Option('--order <order>', 'sample order per round: blocked (an image\'s modes back to back, shuffled) or shuffled (the whole round)').choices(ORDERS).default(DEFAULT_ORDER))
+  .option('--until-ci <percent>', 'add whole rounds until every median\'s 95% interval is within ±percent of it (--samples rounds first)')
+  .option('--max-samples <n>', `with --until-ci: at most this many rounds (default ${DEFAULT_MAX_ROUNDS})`)
+  .option('--keep-disturbed', 'count samples taken while the machine was disturbed (set aside by default)')
   .action(async (opts) => { process.exitCode = await runCommand(opts); });
 
 program.command('report').argument('<results-dir>').description('(re)build CSV, Markdown, charts, HTML and badge from a run\'s samples')
   .option('--percentile <p>', 'percentile shown per phase', '95')
+  .option('--keep-disturbed', 'count samples taken while the machine was disturbed (default: as the run did)')
   .action(async (dir, opts) => { process.exitCode = await reportCommand(dir, opts); });
 
 program.command('compare').argument('<base-dir>').argument('<new-dir>').description('what changed between two runs, beyond the noise of both')
   .option('--out <dir>', 'where compare.md and compare.html go (default: the new run\'s directory)')
   .option('--fail-on-regression', 'exit 1 when any image x mode got slower beyond the noise')
   .option('--min-change <percent>', 'smallest change of a median that counts, in percent', '5')
+  .option('--keep-disturbed', 'count samples taken while the machine was disturbed')
   .action(async (base, next, opts) => { process.exitCode = await compareCommand(base, next, opts); });
 
 program.command('fidelity').argument('<results-dir>').description('check each legacy pull against the floor its link sets (exit 1 if bytes bypassed the link)')

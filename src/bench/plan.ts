@@ -1,5 +1,7 @@
-// The order of samples: every (workload, mode) once per round, shuffled anew each
-// round with a seeded generator so drift spreads evenly and a run can be replayed.
+// The order of samples: every (workload, mode) once per round, in a seeded order so a run
+// can be replayed. `shuffled`: the whole round shuffled, so drift spreads evenly over every
+// cell. `blocked`: an image's modes back to back (the images' order and the modes' order within
+// each block shuffled anew), so a speed-up compares samples taken a minute apart, not a round.
 
 /** mulberry32: a small, well-distributed 32-bit PRNG; returns floats in [0, 1). */
 export function prng(seed: number): () => number {
@@ -23,14 +25,28 @@ export function shuffle<T>(items: readonly T[], rand: () => number): T[] {
   return out;
 }
 
-export interface Planned<W, M> { workload: W; mode: M; round: number; index: number }
+export interface Planned<W, M> { workload: W; mode: M; round: number }
 
-export function plan<W, M>(workloads: readonly W[], modes: readonly M[], rounds: number, seed: number): Planned<W, M>[] {
-  const pairs = workloads.flatMap((workload) => modes.map((mode) => ({ workload, mode })));
+export const ORDERS = ['blocked', 'shuffled'] as const;
+export type Order = (typeof ORDERS)[number];
+export const DEFAULT_ORDER: Order = 'blocked';
+
+/** Rounds in order, each drawn when asked for: a run that samples until sure does not know how many it needs. */
+export function* rounds<W, M>(workloads: readonly W[], modes: readonly M[], seed: number, order: Order): Generator<Planned<W, M>[], never> {
   const rand = prng(seed);
-  const out: Planned<W, M>[] = [];
-  for (let round = 0; round < rounds; round++) {
-    for (const p of shuffle(pairs, rand)) out.push({ ...p, round, index: out.length });
+  for (let round = 0; ; round++) {
+    if (order === 'shuffled') {
+      yield shuffle(workloads.flatMap((workload) => modes.map((mode) => ({ workload, mode }))), rand).map((p) => ({ ...p, round }));
+    } else {
+      yield shuffle(workloads, rand).flatMap((workload) => shuffle(modes, rand).map((mode) => ({ workload, mode, round })));
+    }
   }
+}
+
+/** The first `n` rounds, one list. */
+export function plan<W, M>(workloads: readonly W[], modes: readonly M[], n: number, seed: number, order: Order = DEFAULT_ORDER): Planned<W, M>[] {
+  const out: Planned<W, M>[] = [];
+  const gen = rounds(workloads, modes, seed, order);
+  for (let r = 0; r < n; r++) out.push(...gen.next().value);
   return out;
 }

@@ -8,6 +8,7 @@ import type { Lab } from '../lab/lab.ts';
 import type { Mode } from '../systems/index.ts';
 import { SAMPLE_SCHEMA, type PhaseName, type Sample, type SampleStatus } from '../results/sample.ts';
 import { lastLines } from '../util/text.ts';
+import { disturbance, MachineWatch } from './machine.ts';
 import { timeProcess, timeUntilLine, type PhaseResult } from './timer.ts';
 
 export interface SampleJob {
@@ -40,7 +41,7 @@ export function createArgv(rt: Runtime, w: Workload, mode: Mode, ref: string, id
 /** What a sample needs of the lab (a fake in the unit tests). */
 export type SampleLab = Pick<Lab, 'registryHost' | 'sampleContext' | 'linkRxBytes'>;
 
-export async function measureSample(lab: SampleLab, fetches: FetchLog, job: SampleJob): Promise<Sample> {
+export async function measureSample(lab: SampleLab, fetches: FetchLog, job: SampleJob, watch = new MachineWatch()): Promise<Sample> {
   const { workload: w, mode } = job;
   const ref = `${lab.registryHost}/${job.image.name}`;
   const id = `hb-${job.index}-${w.name}`.slice(0, 60);
@@ -58,6 +59,7 @@ export async function measureSample(lab: SampleLab, fetches: FetchLog, job: Samp
     reason = r.timedOut ? `${phase}: ${what} did not finish within ${w.timeout}s` : `${phase}: ${what} ${r.error ?? `exited ${r.exitCode}`}: ${lastLines(r.output)}`;
   };
 
+  const endWindow = watch.begin();
   const started_at = new Date().toISOString();
   const ctx = lab.sampleContext();
   const pullArgv = mode.system.pullArgv(ctx, ref, mode);
@@ -92,6 +94,8 @@ export async function measureSample(lab: SampleLab, fetches: FetchLog, job: Samp
     }
   }
 
+  const machine = endWindow();
+  const disturbed = disturbance(machine);
   await new Promise((r) => setTimeout(r, LOG_SETTLE_MS));
   const linkAfter = lab.linkRxBytes();
   const fetched = fetches.read();
@@ -111,6 +115,7 @@ export async function measureSample(lab: SampleLab, fetches: FetchLog, job: Samp
     ...(lazyMounts !== undefined ? { lazy_mounts: lazyMounts } : {}),
     ...(linkBefore !== undefined && linkAfter !== undefined ? { link_bytes: linkAfter - linkBefore } : {}),
     ...(output ? { output_tail: lastLines(output, 5) } : {}),
+    machine, ...(disturbed ? { disturbed } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import { UsageError } from './errors.ts';
 import { fidelity } from '../stats/fidelity.ts';
 
 export function fidelityCommand(dir: string): number {
-  const input = loadReportInput(dir, 95);
+  const input = loadReportInput(dir, { percentile: 95 });
   const link = input.meta?.link;
   if (!link) throw new UsageError(`${dir}: run.json is missing, so the link is unknown`);
   if (!link.bandwidth) throw new UsageError(`${dir}: the run used link "${link.profile}" without a rate limit: no floor to check against (use --link lan, wan or slow)`);

@@ -1,7 +1,8 @@
 // run: prepare what is missing, then measure every planned sample on a cold lab.
 import { join } from 'node:path';
-import { plan } from '../bench/plan.ts';
-import { measureSample } from '../bench/sampler.ts';
+import { DEFAULT_ORDER, ORDERS, rounds, type Order } from '../bench/plan.ts';
+import { MachineWatch, otherLabs } from '../bench/machine.ts';
+import { measureSample, type SampleJob } from '../bench/sampler.ts';
 import { FetchLog } from '../lab/fetchlog.ts';
 import { containerdBuild } from '../lab/containerd.ts';
 import { describe, LinkError, resolveLink } from '../lab/link.ts';
@@ -9,8 +10,10 @@ import { probeLink, probeSize, pushProbeBlob } from '../lab/probe.ts';
 import { oneLine } from '../util/text.ts';
 import { collectVersions, hostInfo, RESULTS_FORMAT, writeMeta, type RunMeta } from '../results/metadata.ts';
 import { SAMPLE_SCHEMA, type Sample } from '../results/sample.ts';
+import { unsureCells } from '../stats/summary.ts';
 import { SampleStore } from '../results/store.ts';
 import { buildReport } from '../report/index.ts';
+import type { Lab } from '../lab/lab.ts';
 import { markdownTable } from '../report/markdown.ts';
 import { buildModel } from '../report/model.ts';
 import { UsageError } from './errors.ts';
@@ -26,7 +29,16 @@ export interface RunCliOptions extends SelectionOptions {
   out?: string;
   percentile: string;
   sourceRegistry?: string;
+  order: string;
+  untilCi?: string;
+  maxSamples?: string;
+  keepDisturbed?: boolean;
 }
+
+/** A disturbed sample is taken again at the end of its round, at most this many times. */
+const MAX_RETAKES = 2;
+/** Rounds --until-ci takes at most when --max-samples is absent. */
+export const DEFAULT_MAX_ROUNDS = 20;
 
 function positiveInt(v: string, flag: string): number {
   const n = Number(v);
@@ -36,7 +48,18 @@ function positiveInt(v: string, flag: string): number {
 
 export async function runCommand(opts: RunCliOptions): Promise<number> {
   const { workloads, modes } = select(opts, true);
-  const rounds = positiveInt(opts.samples, '--samples');
+  const minRounds = positiveInt(opts.samples, '--samples');
+  if (!ORDERS.includes(opts.order as Order)) throw new UsageError(`--order: expected ${ORDERS.join(' or ')}, got "${opts.order}"`);
+  const order = opts.order as Order;
+  let untilCi: number | undefined;
+  if (opts.untilCi !== undefined) {
+    untilCi = Number(opts.untilCi);
+    if (!(untilCi > 0 && untilCi < 100)) throw new UsageError(`--until-ci: expected a percentage such as 5, got "${opts.untilCi}"`);
+  }
+  if (opts.maxSamples !== undefined && untilCi === undefined) throw new UsageError('--max-samples: only with --until-ci (without it, --samples is the number of samples)');
+  const maxRounds = untilCi === undefined ? minRounds : opts.maxSamples !== undefined ? positiveInt(opts.maxSamples, '--max-samples') : Math.max(minRounds, DEFAULT_MAX_ROUNDS);
+  if (maxRounds < minRounds) throw new UsageError(`--max-samples ${maxRounds} is below --samples ${minRounds}: --samples is where --until-ci starts`);
+  const keepDisturbed = opts.keepDisturbed ?? false;
   const p = Number(opts.percentile);
   if (!(p > 0 && p <= 100)) throw new UsageError(`--percentile: expected a number in (0, 100], got "${opts.percentile}"`);
   let link;
@@ -55,7 +78,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   const meta: RunMeta = {
     format: RESULTS_FORMAT, run_id: runId, started_at: new Date().toISOString(), outcome: 'running',
     command: process.argv.slice(2),
-    options: { link: opts.link, ...(opts.bandwidth ? { bandwidth: opts.bandwidth } : {}), ...(opts.rtt ? { rtt: opts.rtt } : {}), workloads: opts.workloads, only: opts.only ?? null, ...(opts.category ? { category: opts.category } : {}), ...(opts.sourceRegistry ? { source_registry: opts.sourceRegistry } : {}), workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), containerd: opts.containerd, samples: rounds, seed, percentile: p },
+    options: { link: opts.link, ...(opts.bandwidth ? { bandwidth: opts.bandwidth } : {}), ...(opts.rtt ? { rtt: opts.rtt } : {}), workloads: opts.workloads, only: opts.only ?? null, ...(opts.category ? { category: opts.category } : {}), ...(opts.sourceRegistry ? { source_registry: opts.sourceRegistry } : {}), workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), containerd: opts.containerd, samples: minRounds, order, ...(untilCi !== undefined ? { until_ci: untilCi, max_samples: maxRounds } : {}), keep_disturbed: keepDisturbed, seed, percentile: p },
     systems: Object.fromEntries([...new Set(modes.map((m) => m.system))].map((s) => [s.name, s.title])),
     host: hostInfo(), versions: await collectVersions(containerdBuild(opts.containerd), modes), link: { ...link, registry: '' },
     planned_samples: 0, prepared: [], prepare_failures: [],
@@ -67,7 +90,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     meta.finished_at = new Date().toISOString();
     writeMeta(outDir, meta);
     if (samples.length === 0) return;
-    const { input } = await buildReport(outDir, p);
+    const { input } = await buildReport(outDir, { percentile: p, keepDisturbed });
     const model = buildModel(input);
     process.stdout.write(`\n${model.tables.map((t) => `### ${t.caption}\n\n${markdownTable(t)}\n`).join('\n')}\n`);
   }
@@ -91,29 +114,44 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     const skipped = new Set(prepared.failures.map((f) => `${f.workload}/${f.mode}`));
     for (const s of skipped) log(`skipping ${s}: it was not prepared`);
 
-    const planned = plan(workloads, modes, rounds, seed).filter((x) => imageOf(x.workload.name, x.mode.name));
-    meta.planned_samples = planned.length;
+    const cells = workloads.length * modes.length - [...workloads].reduce((n, w) => n + modes.filter((m) => !imageOf(w.name, m.name)).length, 0);
+    meta.planned_samples = cells * minRounds;
     writeMeta(outDir, meta);
+    const others = otherLabs();
+    if (others.length) log(`warning: another hellobench lab runs on this machine (pid ${others.join(', ')}): samples taken while it runs are marked disturbed`);
+    const watch = new MachineWatch();
+    watch.calibrate();
     const fetches = new FetchLog(lab.registry.logFile);
-    for (const job of planned) {
-      if (aborted) break;
-      const image = imageOf(job.workload.name, job.mode.name)!;
-      let sample: Sample;
-      try {
-        await lab.reset(job.mode);
-        sample = await measureSample(lab, fetches, { ...job, image, seed, runId });
-      } catch (err) {
-        if (aborted) break;
-        sample = {
-          schema: SAMPLE_SCHEMA, run_id: runId, workload: job.workload.name, image: image.name, mode: job.mode.name,
-          round: job.round, index: job.index, seed, status: 'failed', reason: `lab: ${oneLine(err)}`, phases: {},
-          started_at: new Date().toISOString(), image_bytes: image.compressed_bytes, layers: image.layers, bytes_fetched: { total: 0 },
-        };
+    const order$ = rounds(workloads, modes, seed, order);
+    for (let round = 0; round < maxRounds && !aborted; round++) {
+      const queue = order$.next().value.filter((x) => imageOf(x.workload.name, x.mode.name));
+      const retakes = new Map<(typeof queue)[number], number>();
+      while (queue.length && !aborted) {
+        const job = queue.shift()!;
+        const sample = await takeSample(lab, fetches, watch, { ...job, index: samples.length, image: imageOf(job.workload.name, job.mode.name)!, seed, runId });
+        if (aborted) break; // a sample cut short by Ctrl-C is not a measurement
+        store.append(sample);
+        samples.push(sample);
+        const again = sample.status === 'ok' && sample.disturbed !== undefined && (retakes.get(job) ?? 0) < MAX_RETAKES;
+        if (again) {
+          retakes.set(job, (retakes.get(job) ?? 0) + 1);
+          queue.push(job);
+        }
+        log(progressLine(sample, round, untilCi === undefined ? `${samples.length}/${meta.planned_samples}` : `${samples.length}`) + (again ? ' (taken again at the end of the round)' : ''));
       }
-      if (aborted) break; // a sample cut short by Ctrl-C is not a measurement
-      store.append(sample);
-      samples.push(sample);
-      log(progressLine(sample, samples.length, planned.length));
+      meta.rounds = round + 1;
+      if (untilCi !== undefined && round + 1 >= minRounds && !aborted) {
+        const unsure = unsureCells(samples, untilCi, { seed, keepDisturbed });
+        meta.unsure = unsure;
+        if (!unsure.length) {
+          log(`--until-ci ${untilCi}: every median's 95% interval is within ±${untilCi}% after ${round + 1} rounds`);
+          break;
+        }
+        log(`--until-ci ${untilCi}: ${unsure.length} cell(s) not yet within ±${untilCi}% after ${round + 1} rounds (${unsure.slice(0, 4).map((u) => `${u.workload} ${u.mode} ${u.half_width_pct === undefined ? 'no sample' : `±${u.half_width_pct.toFixed(1)}%`}`).join(', ')}${unsure.length > 4 ? ', ...' : ''})`);
+      }
+    }
+    if (untilCi !== undefined && meta.unsure?.length && !aborted) {
+      log(`--until-ci ${untilCi}: stopped at --max-samples ${maxRounds}; not within ±${untilCi}%: ${meta.unsure.map((u) => `${u.workload} ${u.mode}`).join(', ')}`);
     }
   }, {
     onAbort: (why) => { aborted = why; },
@@ -124,15 +162,30 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   if (aborted) return 130;
   await finish('complete');
   const bad = samples.filter((s) => s.status !== 'ok');
-  log(`${samples.length - bad.length} ok, ${bad.length} not ok of ${samples.length} samples; results in ${outDir}`);
+  const disturbed = samples.filter((s) => s.status === 'ok' && s.disturbed).length;
+  log(`${samples.length - bad.length} ok (${disturbed} of them disturbed${keepDisturbed ? ', kept' : ', set aside'}), ${bad.length} not ok of ${samples.length} samples; results in ${outDir}`);
   for (const s of bad) log(`  ${s.workload} ${s.mode} round ${s.round}: ${s.status}: ${s.reason}`);
   return bad.length || meta.prepare_failures.length ? 1 : 0;
 }
 
-function progressLine(s: Sample, done: number, total: number): string {
+/** One sample on a freshly reset lab; a lab failure becomes a failed sample and the run goes on. */
+async function takeSample(lab: Lab, fetches: FetchLog, watch: MachineWatch, job: SampleJob): Promise<Sample> {
+  try {
+    await lab.reset(job.mode);
+    return await measureSample(lab, fetches, job, watch);
+  } catch (err) {
+    return {
+      schema: SAMPLE_SCHEMA, run_id: job.runId, workload: job.workload.name, image: job.image.name, mode: job.mode.name,
+      round: job.round, index: job.index, seed: job.seed, status: 'failed', reason: `lab: ${oneLine(err)}`, phases: {},
+      started_at: new Date().toISOString(), image_bytes: job.image.compressed_bytes, layers: job.image.layers, bytes_fetched: { total: 0 },
+    };
+  }
+}
+
+function progressLine(s: Sample, round: number, count: string): string {
   const f = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
   const mb = (b: number | undefined) => ((b ?? 0) / 1e6).toFixed(1);
-  const head = `[${done}/${total}] round ${s.round + 1} ${s.workload} ${s.mode}: ${s.status}`;
+  const head = `[${count}] round ${round + 1} ${s.workload} ${s.mode}: ${s.status}${s.disturbed ? ` DISTURBED (${s.disturbed})` : ''}`;
   const fetched = (s.bytes_fetched.pull ?? 0) + (s.bytes_fetched.create ?? 0);
   const body = ` pull ${f(s.phases.pull)} create ${f(s.phases.create)} run ${f(s.phases.run)} total ${f(s.total)} s; ` +
     `${mb(fetched)} of ${mb(s.image_bytes)} MB fetched before run`;

@@ -18,12 +18,12 @@ export function resultCsv(summary: Summary): string {
 /** One row per image x mode x phase (and total); n = ok samples, the others counted apart. */
 export function summaryCsv(summary: Summary): string {
   const p = `p${summary.percentile}`;
-  const rows: (string | number)[][] = [['image', 'mode', 'phase', 'n', 'not_ok', 'median', 'mean', 'stddev', 'min', 'max', p, 'ci_low', 'ci_high', 'fetched_share']];
+  const rows: (string | number)[][] = [['image', 'mode', 'phase', 'n', 'not_ok', 'set_aside', 'median', 'mean', 'stddev', 'min', 'max', p, 'ci_low', 'ci_high', 'fetched_share']];
   for (const c of summary.cells) {
     const notOk = c.counts.failed + c.counts.timeout + c.counts.invalid;
     for (const m of METRICS) {
       const s = c.stats[m];
-      rows.push([c.workload, c.mode, m, s?.n ?? 0, notOk, num(s?.median), num(s?.mean), num(s?.stddev), num(s?.min), num(s?.max), num(s?.p), num(s?.ci[0]), num(s?.ci[1]), num(c.fetched_share)]);
+      rows.push([c.workload, c.mode, m, s?.n ?? 0, notOk, c.set_aside, num(s?.median), num(s?.mean), num(s?.stddev), num(s?.min), num(s?.max), num(s?.p), num(s?.ci[0]), num(s?.ci[1]), num(c.fetched_share)]);
     }
   }
   return stringify(rows);
@@ -35,6 +35,8 @@ export function samplesCsv(samples: readonly Sample[]): string {
     pull: num(s.phases.pull), create: num(s.phases.create), run: num(s.phases.run), total: num(s.total),
     image_bytes: s.image_bytes, fetched_pull: s.bytes_fetched.pull ?? '', fetched_create: s.bytes_fetched.create ?? '',
     fetched_run: s.bytes_fetched.run ?? '', fetched_total: s.bytes_fetched.total, lazy_mounts: s.lazy_mounts ?? '',
-    started_at: s.started_at, image: s.image,
+    started_at: s.started_at, image: s.image, disturbed: s.disturbed ?? '',
+    steal_pct: s.machine?.steal_pct ?? '', cpu_pressure_pct: s.machine?.cpu_pressure_pct ?? '', io_pressure_pct: s.machine?.io_pressure_pct ?? '',
+    memory_pressure_pct: s.machine?.memory_pressure_pct ?? '', canary_ms: s.machine?.canary_ms ?? '', canary_ratio: s.machine?.canary_ratio ?? '',
   })), { header: true });
 }

@@ -42,6 +42,7 @@ export function renderHtml(m: ReportModel, charts: { startup: string; totals: st
   parts.push('<h2>What lazy pulling skips</h2>', htmlTable(m.finding, 'finding'));
   if (m.fidelity) parts.push('<h2>Link fidelity</h2>', htmlTable(m.fidelity, 'fidelity'));
   parts.push('<h2>Samples that are not ok</h2>', m.failures.rows.length ? htmlTable(m.failures, 'failures') : '<p>none</p>');
+  parts.push(`<h2>${esc(m.disturbed.caption)}</h2>`, m.disturbed.rows.length ? htmlTable(m.disturbed, 'disturbed') : '<p>none</p>');
   parts.push('<h2>Environment</h2>', htmlTable({ caption: '', header: ['what', 'value'], rows: m.environment }));
   parts.push('<h2>Reproduce</h2>', `<pre>${esc(m.reproduce)}</pre>`);
   parts.push('<h2>Notes</h2>', `<ul>${m.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);

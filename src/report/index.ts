@@ -6,14 +6,14 @@ import { renderBadge } from './badge.ts';
 import { renderSvg, startupSpec, svgToPng, totalsSpec } from './charts.ts';
 import { resultCsv, samplesCsv, summaryCsv } from './csv.ts';
 import { renderHtml } from './html.ts';
-import { loadReportInput, type ReportInput } from './input.ts';
+import { loadReportInput, type ReportInput, type ReportOptions } from './input.ts';
 import { renderMarkdown } from './markdown.ts';
 import { buildModel } from './model.ts';
 
 export const CHARTS = { startup: 'startup.svg', totals: 'totals.svg' };
 
-export async function buildReport(dir: string, percentile: number): Promise<{ input: ReportInput; files: string[] }> {
-  const input = loadReportInput(dir, percentile);
+export async function buildReport(dir: string, opts: ReportOptions): Promise<{ input: ReportInput; files: string[] }> {
+  const input = loadReportInput(dir, opts);
   const model = buildModel(input);
   const startup = await renderSvg(startupSpec(input.summary));
   const totals = await renderSvg(totalsSpec(input.summary));

@@ -19,7 +19,13 @@ export interface ReportInput {
   warnings: string[];
 }
 
-export function loadReportInput(dir: string, percentile: number): ReportInput {
+export interface ReportOptions {
+  percentile: number;
+  /** Keep disturbed samples in the statistics; absent: as the run was told (run.json), else no. */
+  keepDisturbed?: boolean;
+}
+
+export function loadReportInput(dir: string, opts: ReportOptions): ReportInput {
   if (!existsSync(dir)) throw new ReportError(`${dir}: no such results directory`);
   let loaded;
   try {
@@ -52,5 +58,6 @@ export function loadReportInput(dir: string, percentile: number): ReportInput {
   const planned = (meta?.options.modes as string[] | undefined) ?? seen('mode');
   const modes = orderModes(planned);
   const seed = Number(meta?.options.seed ?? 1);
-  return { dir, samples, meta, warnings, summary: summarize(samples, { percentile, seed, workloads, modes }) };
+  const keepDisturbed = opts.keepDisturbed ?? meta?.options.keep_disturbed === true;
+  return { dir, samples, meta, warnings, summary: summarize(samples, { percentile: opts.percentile, seed, workloads, modes, keepDisturbed }) };
 }

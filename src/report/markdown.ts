@@ -16,6 +16,7 @@ export function renderMarkdown(m: ReportModel, charts: { startup: string; totals
   out.push(`## ${m.finding.caption}`, '', markdownTable(m.finding), '');
   if (m.fidelity) out.push('## Link fidelity', '', m.fidelity.caption, '', markdownTable({ ...m.fidelity, caption: '' }), '');
   out.push(`## ${m.failures.caption}`, '', m.failures.rows.length ? markdownTable(m.failures) : 'none', '');
+  out.push(`## ${m.disturbed.caption}`, '', m.disturbed.rows.length ? markdownTable(m.disturbed) : 'none', '');
   out.push('## Environment', '', markdownTable({ caption: '', header: ['what', 'value'], rows: m.environment }), '');
   out.push('## Reproduce', '', '```sh', m.reproduce, '```', '');
   out.push('## Notes', '', ...m.notes.map((n) => `- ${n}`), '');

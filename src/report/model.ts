@@ -1,5 +1,6 @@
 // The report's content, once, as plain data; markdown.ts and html.ts only lay it out.
 import { headline, type Cell, type Summary } from '../stats/summary.ts';
+import { THRESHOLDS } from '../bench/machine.ts';
 import { systemOf } from '../systems/index.ts';
 import type { ReportInput } from './input.ts';
 import { describe } from '../lab/link.ts';
@@ -14,6 +15,8 @@ export interface ReportModel {
   headline: string[];
   tables: Table[];
   failures: Table;
+  /** Ok samples taken while the machine was disturbed, with the figure that crossed its threshold. */
+  disturbed: Table;
   /** HelloBench's finding, measured: time spent pulling (legacy) and data read (lazy). */
   finding: Table;
   /** Legacy pulls against the floor the link sets (shaped links only). */
@@ -36,12 +39,15 @@ export function speedupText(summary: Summary): string[] {
 
 function cellRow(c: Cell, summary: Summary): string[] {
   const s = c.stats;
-  const n = c.counts.ok;
-  const all = n + c.counts.failed + c.counts.timeout + c.counts.invalid;
+  const n = s.total?.n ?? 0;
+  const all = c.counts.ok + c.counts.failed + c.counts.timeout + c.counts.invalid;
   const ci = s.total ? `${s.total.ci[0].toFixed(3)}-${s.total.ci[1].toFixed(3)}` : '-';
   const up = summary.speedups.find((x) => x.workload === c.workload && x.mode === c.mode);
-  const speedup = up ? `${up.factor.toFixed(2)}x (${up.ci[0].toFixed(2)}-${up.ci[1].toFixed(2)})` : '-';
-  return [c.mode, sec(s.pull?.p), sec(s.create?.p), sec(s.run?.p), sec(s.total?.p), sec(s.total?.median), ci, speedup, `${n} / ${all}`, systemOf(c.mode)];
+  const factor = (f: number, ci: [number, number]) => `${f.toFixed(2)}x (${ci[0].toFixed(2)}-${ci[1].toFixed(2)})`;
+  const speedup = up ? factor(up.factor, up.ci) : '-';
+  const paired = up?.paired ? `${factor(up.paired.factor, up.paired.ci)}, ${up.paired.n} pairs` : '-';
+  const aside = c.set_aside ? ` (+${c.set_aside} disturbed, set aside)` : '';
+  return [c.mode, sec(s.pull?.p), sec(s.create?.p), sec(s.run?.p), sec(s.total?.p), sec(s.total?.median), ci, speedup, paired, `${n} / ${all}${aside}`, systemOf(c.mode)];
 }
 
 export function buildModel(input: ReportInput): ReportModel {
@@ -49,7 +55,7 @@ export function buildModel(input: ReportInput): ReportModel {
   const p = summary.percentile;
   const tables: Table[] = summary.workloads.map((w) => ({
     caption: `${w} (p${p}, seconds)`,
-    header: ['mode', 'pull(sec)', 'create(sec)', 'run(sec)', `total p${p}`, 'total median', 'median 95% CI', 'speed-up (95% CI)', 'n ok / n', 'system'],
+    header: ['mode', 'pull(sec)', 'create(sec)', 'run(sec)', `total p${p}`, 'total median', 'median 95% CI', 'speed-up (95% CI)', 'paired speed-up (95% CI)', 'n counted / n', 'system'],
     rows: summary.cells.filter((c) => c.workload === w).map((c) => cellRow(c, summary)),
   }));
   const lazyModes = summary.modes.filter((m) => m !== 'legacy');
@@ -69,6 +75,12 @@ export function buildModel(input: ReportInput): ReportModel {
     header: ['image', 'mode', 'round', 'status', 'reason'],
     rows: bad.map((s) => [s.workload, s.mode, String(s.round + 1), s.status, s.reason ?? '']),
   };
+  const shaken = samples.filter((s) => s.status === 'ok' && s.disturbed);
+  const disturbed: Table = {
+    caption: `Ok samples taken while the machine was disturbed (${shaken.length} of ${samples.length}; ${summary.keep_disturbed ? 'kept in the statistics' : 'set aside'})`,
+    header: ['image', 'mode', 'round', 'total (s)', 'why'],
+    rows: shaken.map((s) => [s.workload, s.mode, String(s.round + 1), sec(s.total), s.disturbed!]),
+  };
   const environment: [string, string][] = meta ? [
     ['run', `${meta.run_id} (${meta.outcome})`],
     ['started / finished', `${meta.started_at} / ${meta.finished_at ?? '-'}`],
@@ -77,24 +89,29 @@ export function buildModel(input: ReportInput): ReportModel {
     ['--containerd', String(meta.options.containerd ?? '1.6 (before --containerd existed)')],
     ...Object.entries(meta.systems ?? {}).map(([k, v]) => [`system ${k}`, v] as [string, string]),
     ...Object.entries(meta.versions).map(([k, v]) => [k, v] as [string, string]),
+    ['order', `${String(meta.options.order ?? 'shuffled')}${meta.options.until_ci !== undefined ? `; --until-ci ${String(meta.options.until_ci)} (at most ${String(meta.options.max_samples)} rounds), ${meta.rounds ?? '?'} rounds taken` : ''}`],
     ['seed', String(meta.options.seed)],
   ] : [['run', 'run.json is missing: environment unknown']];
   const o = meta?.options ?? {};
   const reproduce = meta
     ? ['scripts/bench.sh', '--workloads', String(o.workloads), ...(o.only ? ['--only', String(o.only)] : []),
       '--modes', (o.modes as string[]).join(','), '--samples', String(o.samples), '--seed', String(o.seed), '--percentile', String(p),
-      ...([['--link', 'link'], ['--bandwidth', 'bandwidth'], ['--rtt', 'rtt'], ['--category', 'category'], ['--source-registry', 'source_registry'], ['--containerd', 'containerd']] as const)
-        .flatMap(([flag, key]) => (o[key] ? [flag, String(o[key])] : []))].join(' ')
+      ...([['--link', 'link'], ['--bandwidth', 'bandwidth'], ['--rtt', 'rtt'], ['--category', 'category'], ['--source-registry', 'source_registry'], ['--containerd', 'containerd'],
+        ['--order', 'order'], ['--until-ci', 'until_ci'], ['--max-samples', 'max_samples']] as const)
+        .flatMap(([flag, key]) => (o[key] !== undefined && o[key] !== null && o[key] !== '' ? [flag, String(o[key])] : [])),
+      ...(o.keep_disturbed ? ['--keep-disturbed'] : [])].join(' ')
     : 'unknown (run.json is missing)';
   const notes = [
     `Phases at the ${p}th percentile of ok samples (linear interpolation); the total is pull + create + run per sample, so its percentile is not the sum of the phase percentiles.`,
     'Only the total compares directly across modes: prefetching moves time between create and run.',
-    `Confidence intervals: 95% percentile bootstrap of the median (2000 resamples, seed ${summary.seed}); speed-ups: of median(legacy) / median(mode).`,
+    `Confidence intervals: 95% percentile bootstrap of the median (2000 resamples, seed ${summary.seed}); speed-ups: of median(legacy) / median(mode), resampling both; paired speed-ups: the median of legacy / mode within each round, resampling the rounds.`,
+    `Disturbance: a sample is marked when, during it, CPU steal passed ${THRESHOLDS.steal_pct}%, CPU or I/O pressure (PSI "some", share of the sample's time) passed ${THRESHOLDS.cpu_pressure_pct}% / ${THRESHOLDS.io_pressure_pct}%, memory pressure passed ${THRESHOLDS.memory_pressure_pct}%, the CPU canary timed before it took over ${THRESHOLDS.canary_ratio}x its fastest of the run, or another hellobench lab ran; ${summary.keep_disturbed ? 'marked samples are kept (--keep-disturbed)' : `${shaken.length} marked sample(s) are set aside (--keep-disturbed keeps them)`}.`,
+    ...(meta?.unsure?.length ? [`--until-ci ${String(meta.options.until_ci)}: after ${meta.rounds} rounds, not within ±${String(meta.options.until_ci)}%: ${meta.unsure.map((u) => `${u.workload} ${u.mode} (${u.half_width_pct === undefined ? 'no counted sample' : `±${u.half_width_pct.toFixed(1)}%`}, n=${u.n})`).join('; ')}.`] : []),
     ...input.warnings,
   ];
   return {
     title: `hellobench: container start-up${meta ? `, run ${meta.run_id}` : ''}`,
-    headline: speedupText(summary), tables, failures, finding, environment, reproduce, notes,
+    headline: speedupText(summary), tables, failures, disturbed, finding, environment, reproduce, notes,
     ...(fidelityRows.length ? { fidelity: fidelityTable(fidelityRows, meta!.link) } : {}),
   };
 }

@@ -9,6 +9,7 @@ import type { Mode } from '../systems/index.ts';
 import type { LinkSpec } from '../lab/link.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { META_FILE, writeAtomic } from './store.ts';
+import type { UnsureCell } from '../stats/summary.ts';
 
 export const RESULTS_FORMAT = 1;
 
@@ -26,7 +27,12 @@ export interface RunMeta {
   /** The systems of the run's modes: name and what it is (how it mounts here). */
   systems?: Record<string, string>;
   link: LinkSpec & { registry: string; measured?: { rtt_ms: number; request_ms: { link: number; direct: number }; throughput_bps: number; probe_bytes: number }; warnings?: string[] };
+  /** Samples the run set out to take (with --until-ci: its first --samples rounds). */
   planned_samples: number;
+  /** Rounds taken. */
+  rounds?: number;
+  /** With --until-ci: the cells whose median interval was still wider than asked when the run stopped. */
+  unsure?: UnsureCell[];
   prepared: unknown[];
   prepare_failures: unknown[];
 }

@@ -1,5 +1,7 @@
 // The Sample record: the contract between measuring and reporting. One JSON object per
 // line of samples.jsonl; every report can be rebuilt from these alone.
+import type { MachineFigures } from '../bench/machine.ts';
+
 export const SAMPLE_SCHEMA = 1;
 
 export type SampleStatus = 'ok' | 'failed' | 'timeout' | 'invalid';
@@ -35,4 +37,13 @@ export interface Sample {
   lazy_mounts?: number;
   /** Last lines the workload printed, for failures and for checking. */
   output_tail?: string;
+  /** What the kernel said about the machine during the sample (absent in samples of older runs). */
+  machine?: MachineFigures;
+  /** Set when the machine, not the system measured, may have slowed the sample: the figure that crossed its threshold. */
+  disturbed?: string;
+}
+
+/** Whether a sample enters the statistics: ok, and undisturbed unless disturbed ones are kept. */
+export function counted(s: Sample, keepDisturbed = false): boolean {
+  return s.status === 'ok' && (keepDisturbed || s.disturbed === undefined);
 }

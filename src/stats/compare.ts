@@ -5,7 +5,7 @@
 import { median } from 'simple-statistics';
 import { prng } from '../bench/plan.ts';
 import { orderModes } from '../systems/index.ts';
-import type { Sample } from '../results/sample.ts';
+import { counted, type Sample } from '../results/sample.ts';
 import { ratioCI } from './summary.ts';
 
 export type Verdict = 'regression' | 'improvement' | 'no change' | 'missing';
@@ -21,13 +21,13 @@ export interface Change {
   verdict: Verdict;
 }
 
-const totals = (samples: readonly Sample[], w: string, m: string) =>
-  samples.filter((s) => s.workload === w && s.mode === m && s.status === 'ok' && s.total !== undefined).map((s) => s.total!);
+const totals = (samples: readonly Sample[], w: string, m: string, keep: boolean) =>
+  samples.filter((s) => s.workload === w && s.mode === m && counted(s, keep) && s.total !== undefined).map((s) => s.total!);
 
 /** Smallest relative change of the median that is reported (5%). */
 export const MIN_CHANGE = 0.05;
 
-export function compareRuns(base: readonly Sample[], next: readonly Sample[], opts: { seed?: number; minChange?: number; workloads?: string[] } = {}): Change[] {
+export function compareRuns(base: readonly Sample[], next: readonly Sample[], opts: { seed?: number; minChange?: number; workloads?: string[]; keepDisturbed?: boolean } = {}): Change[] {
   const minChange = opts.minChange ?? MIN_CHANGE;
   const rand = prng(opts.seed ?? 1);
   const keys = new Map<string, [string, string]>();
@@ -38,8 +38,8 @@ export function compareRuns(base: readonly Sample[], next: readonly Sample[], op
   const ordered = [...keys.values()].sort(([wa, ma], [wb, mb]) => workloadOrder.indexOf(wa) - workloadOrder.indexOf(wb) || rank(ma) - rank(mb));
   const out: Change[] = [];
   for (const [workload, mode] of ordered) {
-    const a = totals(base, workload, mode);
-    const b = totals(next, workload, mode);
+    const a = totals(base, workload, mode, opts.keepDisturbed ?? false);
+    const b = totals(next, workload, mode, opts.keepDisturbed ?? false);
     const change: Change = { workload, mode, verdict: 'missing' };
     if (a.length) change.base = { median: median(a), n: a.length };
     if (b.length) change.next = { median: median(b), n: b.length };

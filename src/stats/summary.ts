@@ -1,7 +1,7 @@
 // Summaries per (workload, mode, metric) and speed-ups over legacy, from samples alone.
 import { max, mean, median, min, sampleStandardDeviation } from 'simple-statistics';
 import { prng } from '../bench/plan.ts';
-import type { Sample, SampleStatus } from '../results/sample.ts';
+import { counted, type Sample, type SampleStatus } from '../results/sample.ts';
 import { orderModes, systemOf } from '../systems/index.ts';
 import { METRICS, metricOf, percentile, type Metric } from './percentile.ts';
 
@@ -27,13 +27,26 @@ export interface Cell {
   mode: string;
   /** Samples by status (all of them, not only ok). */
   counts: Record<SampleStatus, number>;
+  /** Ok samples left out of the statistics because the machine was disturbed during them. */
+  set_aside: number;
   /** Absent for a metric with no ok sample: never shown as zero. */
   stats: Partial<Record<Metric, Stat>>;
   /** Mean share of the image's compressed bytes fetched until the container was up (pull + create + run). */
   fetched_share?: number;
 }
 
-export interface SpeedUp { workload: string; mode: string; factor: number; ci: [number, number] }
+export interface SpeedUp {
+  workload: string;
+  mode: string;
+  /** median(legacy totals) / median(mode totals), with a bootstrap interval resampling both groups. */
+  factor: number;
+  ci: [number, number];
+  /**
+   * From pairs: legacy / mode total within each round (the two measured close together), the
+   * median of those ratios and its interval. Drift slower than a round cancels out of each pair.
+   */
+  paired?: { factor: number; ci: [number, number]; n: number };
+}
 
 export interface Summary {
   percentile: number;
@@ -42,6 +55,8 @@ export interface Summary {
   modes: string[];
   cells: Cell[];
   speedups: SpeedUp[];
+  /** Whether disturbed samples were kept in the statistics. */
+  keep_disturbed: boolean;
 }
 
 /**
@@ -107,7 +122,8 @@ function stat(values: number[], p: number, rand: () => number): Stat {
  * Everything the reports show. Deterministic for a seed: the bootstrap draws from its own
  * generator, in a fixed order of cells.
  */
-export function summarize(samples: readonly Sample[], opts: { percentile: number; seed: number; workloads?: string[]; modes?: string[] }): Summary {
+export function summarize(samples: readonly Sample[], opts: { percentile: number; seed: number; workloads?: string[]; modes?: string[]; keepDisturbed?: boolean }): Summary {
+  const keep = opts.keepDisturbed ?? false;
   const workloads = opts.workloads ?? [...new Set(samples.map((s) => s.workload))];
   const modes = opts.modes ?? orderModes([...new Set(samples.map((s) => s.mode))]);
   const rand = prng(opts.seed);
@@ -120,12 +136,15 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
   }
   const cells: Cell[] = [];
   const totals = new Map<string, number[]>();
+  const used = new Map<string, Sample[]>();
   for (const workload of workloads) {
     for (const mode of modes) {
       const all = byCell.get(`${workload}\0${mode}`) ?? [];
       const counts: Record<SampleStatus, number> = { ok: 0, failed: 0, timeout: 0, invalid: 0 };
       for (const s of all) counts[s.status]++;
-      const ok = all.filter((s) => s.status === 'ok');
+      const ok = all.filter((s) => counted(s, keep));
+      const setAside = counts.ok - ok.length;
+      used.set(`${workload}\0${mode}`, ok);
       const stats: Cell['stats'] = {};
       for (const m of METRICS) {
         const v = ok.map((s) => metricOf(s, m)).filter((x): x is number => x !== undefined);
@@ -133,7 +152,7 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
       }
       if (stats.total) totals.set(`${workload}\0${mode}`, ok.map((s) => s.total!));
       const shares = ok.filter((s) => s.image_bytes > 0).map((s) => ((s.bytes_fetched.pull ?? 0) + (s.bytes_fetched.create ?? 0) + (s.bytes_fetched.run ?? 0)) / s.image_bytes);
-      cells.push({ workload, mode, counts, stats, ...(shares.length ? { fetched_share: mean(shares) } : {}) });
+      cells.push({ workload, mode, counts, set_aside: setAside, stats, ...(shares.length ? { fetched_share: mean(shares) } : {}) });
     }
   }
   const speedups: SpeedUp[] = [];
@@ -143,10 +162,25 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
     for (const mode of modes) {
       const lazy = totals.get(`${workload}\0${mode}`);
       if (mode === 'legacy' || !lazy) continue;
-      speedups.push({ workload, mode, factor: median(base) / median(lazy), ci: ratioCI(base, lazy, rand) });
+      const up: SpeedUp = { workload, mode, factor: median(base) / median(lazy), ci: ratioCI(base, lazy, rand) };
+      const ratios = pairedRatios(used.get(`${workload}\0legacy`)!, used.get(`${workload}\0${mode}`)!);
+      if (ratios.length) up.paired = { factor: median(ratios), ci: bootstrapMedianCI(ratios, rand), n: ratios.length };
+      speedups.push(up);
     }
   }
-  return { percentile: opts.percentile, seed: opts.seed, workloads, modes, cells, speedups };
+  return { percentile: opts.percentile, seed: opts.seed, workloads, modes, cells, speedups, keep_disturbed: keep };
+}
+
+/** legacy total / mode total for each round that has both (its first counted sample of each). */
+export function pairedRatios(legacy: readonly Sample[], lazy: readonly Sample[]): number[] {
+  const first = (list: readonly Sample[]) => {
+    const m = new Map<number, number>();
+    for (const s of list) if (s.total !== undefined && !m.has(s.round)) m.set(s.round, s.total);
+    return m;
+  };
+  const a = first(legacy);
+  const b = first(lazy);
+  return [...a].filter(([r]) => b.has(r)).sort(([x], [y]) => x - y).map(([r, t]) => t / b.get(r)!);
 }
 
 export function cellOf(summary: Summary, workload: string, mode: string): Cell | undefined {
@@ -163,4 +197,25 @@ export function headline(summary: Summary): SpeedUp[] {
   }
   const order = (s: SpeedUp) => summary.modes.indexOf(s.mode);
   return summary.workloads.flatMap((w) => [...best.values()].filter((s) => s.workload === w).sort((a, b) => order(a) - order(b)));
+}
+
+export interface UnsureCell { workload: string; mode: string; n: number; half_width_pct?: number }
+
+/**
+ * Cells whose median total is not yet known to ±pct: its 95% interval reaches further than
+ * pct percent of the median on either side (or the cell has no counted sample).
+ */
+export function unsureCells(samples: readonly Sample[], pct: number, opts: { seed: number; keepDisturbed?: boolean }): UnsureCell[] {
+  const summary = summarize(samples, { percentile: 50, ...opts });
+  const out: UnsureCell[] = [];
+  for (const c of summary.cells) {
+    const t = c.stats.total;
+    if (!t) {
+      out.push({ workload: c.workload, mode: c.mode, n: 0 });
+      continue;
+    }
+    const half = Math.max(t.median - t.ci[0], t.ci[1] - t.median) / t.median * 100;
+    if (half > pct) out.push({ workload: c.workload, mode: c.mode, n: t.n, half_width_pct: Math.round(half * 100) / 100 });
+  }
+  return out;
 }

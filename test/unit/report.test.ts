@@ -65,9 +65,10 @@ test('a report from a run with failures and a mode without ok samples never show
   const samples = syntheticSamples({ workloads: ['py', 'db'], modes: MODES, rounds: 3, status: { 'db/zstdchunked': 'timeout', 'py/estargz': 'failed' } });
   samples[1] = { ...samples[1]!, status: 'invalid', reason: 'pull: no layer was mounted lazily' };
   delete samples[1]!.total;
+  samples[4] = { ...samples[4]!, disturbed: 'CPU pressure 80% > 35%' }; // db legacy, round 1
   const dir = resultsDir(samples, { format: 1, run_id: 'x', started_at: 'now', outcome: 'complete', command: [], options: { seed: 5, modes: MODES, workload_names: ['py', 'db'], samples: 3, workloads: 'w.yaml' }, host: { kernel: 'k', cpu: 'c', cores: 2, memory_gib: 24 }, versions: { containerd: '1.6' }, link: { profile: 'wan' }, planned_samples: 24, prepared: [], prepare_failures: [] });
   writeFileSync(join(dir, 'samples.jsonl'), '{"schema":1,"work', { flag: 'a' }); // interrupted mid-line
-  const { files, input } = await buildReport(dir, 95);
+  const { files, input } = await buildReport(dir, { percentile: 95 });
   for (const f of files) assert.ok(existsSync(join(dir, f)), f);
   assert.equal(input.samples.length, 24);
   assert.match(input.warnings.join(), /incomplete line skipped/);
@@ -81,7 +82,10 @@ test('a report from a run with failures and a mode without ok samples never show
   assert.equal(none.not_ok, '3');
   assert.equal(none.median, '');
   const md = readFileSync(join(dir, 'summary.md'), 'utf8');
-  assert.match(md, /\|zstdchunked\|no ok sample\|no ok sample\|no ok sample\|no ok sample\|no ok sample\|-\|-\|0 \/ 3\|stargz\|/);
+  assert.match(md, /\|zstdchunked\|no ok sample\|no ok sample\|no ok sample\|no ok sample\|no ok sample\|-\|-\|-\|0 \/ 3\|stargz\|/);
+  assert.match(md, /\|legacy\|[^\n]*\|2 \/ 3 \(\+1 disturbed, set aside\)\|overlayfs\|/);
+  assert.match(md, /## Ok samples taken while the machine was disturbed \(1 of 24; set aside\)\n\n[^\n]*\n[^\n]*\n\|db\|legacy\|1\|[\d.]+\|CPU pressure 80% > 35%\|/);
+  assert.equal(summary.find((r) => r.image === 'db' && r.mode === 'legacy' && r.phase === 'total')!.set_aside, '1');
   assert.match(md, /## Samples that are not ok \(7 of 24\)/);
   assert.match(md, /scripts\/bench\.sh --workloads w\.yaml --modes legacy,estargz-noopt,estargz,zstdchunked --samples 3 --seed 5/);
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
@@ -93,8 +97,8 @@ test('a report from a run with failures and a mode without ok samples never show
 });
 
 test('bad results directories get clear messages', async () => {
-  await assert.rejects(buildReport('/nonexistent/results', 95), (e: Error) => e instanceof ReportError && /no such results directory/.test(e.message));
-  await assert.rejects(buildReport(resultsDir([]), 95), /no complete sample to report on/);
+  await assert.rejects(buildReport('/nonexistent/results', { percentile: 95 }), (e: Error) => e instanceof ReportError && /no such results directory/.test(e.message));
+  await assert.rejects(buildReport(resultsDir([]), { percentile: 95 }), /no complete sample to report on/);
   const newer = resultsDir(syntheticSamples({ workloads: ['a'], modes: ['legacy'], rounds: 1 }), { format: 99, options: {} });
-  await assert.rejects(buildReport(newer, 95), /results format 99 is newer than this hellobench reads \(1\); update hellobench/);
+  await assert.rejects(buildReport(newer, { percentile: 95 }), /results format 99 is newer than this hellobench reads \(1\); update hellobench/);
 });

@@ -64,6 +64,7 @@ test('a sample through a fake system: every phase timed, the total their sum, th
   assert.equal(s.lazy_mounts, 2);
   assert.match(s.output_tail ?? '', /hello/);
   assert.equal(s.index, 3);
+  assert.ok(s.machine && s.machine.canary_ms > 0, 'the machine figures of the sample window are kept');
 });
 
 test("a lazy system whose proof fails makes the sample invalid, never fast", async () => {

@@ -1,0 +1,139 @@
+// What the kernel says about the machine while a sample runs, and whether that makes the
+// sample disturbed: on a shared machine (laptop, CI runner, cloud VM) a slow sample may be
+// the machine's fault, not the snapshotter's. The figures are kept on every sample; the
+// verdict names the figure that crossed its threshold.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { LAB_BASE } from '../paths.ts';
+
+/** Per-sample figures, all over the sample's own window (pull start to run end). */
+export interface MachineFigures {
+  /** CPU time the hypervisor gave to others, as a share of the machine's CPU time, percent. */
+  steal_pct?: number;
+  /** Share of wall time in which some task stalled waiting for the resource (PSI "some"), percent. */
+  cpu_pressure_pct?: number;
+  io_pressure_pct?: number;
+  memory_pressure_pct?: number;
+  /** A fixed CPU load timed just before the sample, in ms, and its ratio to the fastest of the run. */
+  canary_ms: number;
+  canary_ratio: number;
+  /** PIDs of other hellobench labs alive during the sample. */
+  other_labs?: number[];
+}
+
+/**
+ * Thresholds, set from runs on a 2-core VM (README, "Disturbance"): the lab's own work stays
+ * below them (its pulls and unpacking stall CPU and I/O for part of a sample); a CPU or disk
+ * hog beside it crosses them. Another lab is always a disturbance: it competes for the same
+ * disk, page cache and CPU.
+ */
+export const THRESHOLDS = {
+  steal_pct: 5,
+  cpu_pressure_pct: 35,
+  io_pressure_pct: 35,
+  memory_pressure_pct: 5,
+  canary_ratio: 1.5,
+} as const;
+
+const LABELS: Record<keyof typeof THRESHOLDS, [string, string]> = {
+  steal_pct: ['CPU steal', '%'],
+  cpu_pressure_pct: ['CPU pressure', '%'],
+  io_pressure_pct: ['I/O pressure', '%'],
+  memory_pressure_pct: ['memory pressure', '%'],
+  canary_ratio: ['canary', 'x its fastest'],
+};
+
+/** Why the sample counts as disturbed (the first figure over its threshold), or undefined. */
+export function disturbance(f: MachineFigures, t: Record<keyof typeof THRESHOLDS, number> = THRESHOLDS): string | undefined {
+  if (f.other_labs?.length) return `another hellobench lab ran (pid ${f.other_labs.join(', ')})`;
+  for (const key of Object.keys(t) as (keyof typeof THRESHOLDS)[]) {
+    const v = f[key];
+    if (v !== undefined && v > t[key]) {
+      const [label, unit] = LABELS[key];
+      return `${label} ${v.toFixed(key === 'canary_ratio' ? 2 : 0)}${unit === '%' ? '%' : ` ${unit}`} > ${t[key]}${unit === '%' ? '%' : ''}`;
+    }
+  }
+  return undefined;
+}
+
+interface Snapshot {
+  ns: bigint;
+  /** Jiffies: steal and all, summed over CPUs (first line of /proc/stat). */
+  steal: number;
+  all: number;
+  /** PSI "some" totals in microseconds; absent where the kernel has no PSI. */
+  psi: Partial<Record<'cpu' | 'io' | 'memory', number>>;
+}
+
+function snapshot(): Snapshot {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal guest guest_nice; guest time is already in user.
+  const all = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+  const psi: Snapshot['psi'] = {};
+  for (const r of ['cpu', 'io', 'memory'] as const) {
+    try {
+      const some = /^some .*total=(\d+)/m.exec(readFileSync(`/proc/pressure/${r}`, 'utf8'));
+      if (some) psi[r] = Number(some[1]);
+    } catch { /* no PSI on this kernel (or psi=0): the other figures still count */ }
+  }
+  return { ns: process.hrtime.bigint(), steal: cpu[7] ?? 0, all, psi };
+}
+
+const CANARY_DATA = Buffer.alloc(2 * 2 ** 20, 1);
+
+/**
+ * The canary: hashing 8 MiB, about 10-20 ms on one core. It runs on hellobench's own thread
+ * while nothing of the lab works, so its time tracks how much CPU the machine has to spare.
+ */
+export function canaryMs(): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < 4; i++) createHash('sha256').update(CANARY_DATA).digest();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** Other hellobench labs whose owner is alive (their directories are lab-<pid>). */
+export function otherLabs(base = LAB_BASE): number[] {
+  if (!existsSync(base)) return [];
+  return readdirSync(base).map((d) => /^lab-(\d+)$/.exec(d)).filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1])).filter((pid) => pid !== process.pid && existsSync(`/proc/${pid}`));
+}
+
+/** Watches the machine around each sample. One per run: the canary's fastest time is the run's. */
+export class MachineWatch {
+  private fastest = Infinity;
+
+  /** Times the canary a few times so the first samples have a reference. */
+  calibrate(times = 5): number {
+    for (let i = 0; i < times; i++) this.fastest = Math.min(this.fastest, canaryMs());
+    return this.fastest;
+  }
+
+  /** Runs the canary and opens the sample's window; call the result when the sample ends. */
+  begin(): () => MachineFigures {
+    const canary = canaryMs();
+    this.fastest = Math.min(this.fastest, canary);
+    const fastest = this.fastest;
+    const labs = new Set(otherLabs());
+    const a = snapshot();
+    return () => {
+      const b = snapshot();
+      for (const pid of otherLabs()) labs.add(pid);
+      const wallUs = Number(b.ns - a.ns) / 1e3;
+      const share = (r: 'cpu' | 'io' | 'memory') =>
+        a.psi[r] !== undefined && b.psi[r] !== undefined && wallUs > 0 ? round(((b.psi[r]! - a.psi[r]!) / wallUs) * 100) : undefined;
+      const all = b.all - a.all;
+      const f: MachineFigures = {
+        ...(all > 0 ? { steal_pct: round(((b.steal - a.steal) / all) * 100) } : {}),
+        canary_ms: round(canary), canary_ratio: round(canary / fastest),
+      };
+      for (const [r, key] of [['cpu', 'cpu_pressure_pct'], ['io', 'io_pressure_pct'], ['memory', 'memory_pressure_pct']] as const) {
+        const v = share(r);
+        if (v !== undefined) f[key] = v;
+      }
+      if (labs.size) f.other_labs = [...labs];
+      return f;
+    };
+  }
+}
+
+const round = (v: number) => Math.round(v * 100) / 100;

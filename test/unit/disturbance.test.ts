@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { disturbance, MachineWatch, otherLabs, THRESHOLDS, type MachineFigures } from '../../src/bench/machine.ts';
+import { counted } from '../../src/results/sample.ts';
+import { compareRuns } from '../../src/stats/compare.ts';
+import { pairedRatios, summarize, unsureCells } from '../../src/stats/summary.ts';
+import { syntheticSamples } from '../support/synthetic.ts';
+
+const calm: MachineFigures = { steal_pct: 0, cpu_pressure_pct: 12, io_pressure_pct: 20, memory_pressure_pct: 0, canary_ms: 8, canary_ratio: 1.05 };
+
+test('a calm sample is not disturbed; each figure over its threshold is named', () => {
+  assert.equal(disturbance(calm), undefined);
+  assert.equal(disturbance({ ...calm, cpu_pressure_pct: 71.4 }), 'CPU pressure 71% > 35%');
+  assert.equal(disturbance({ ...calm, io_pressure_pct: 90 }), 'I/O pressure 90% > 35%');
+  assert.equal(disturbance({ ...calm, steal_pct: 12 }), 'CPU steal 12% > 5%');
+  assert.equal(disturbance({ ...calm, memory_pressure_pct: 6 }), 'memory pressure 6% > 5%');
+  assert.equal(disturbance({ ...calm, canary_ratio: 2.31 }), 'canary 2.31 x its fastest > 1.5');
+  assert.equal(disturbance({ ...calm, other_labs: [4242] }), 'another hellobench lab ran (pid 4242)');
+  // A kernel without PSI still judges by what it has.
+  assert.equal(disturbance({ canary_ms: 8, canary_ratio: 1 }), undefined);
+  assert.equal(disturbance({ ...calm, cpu_pressure_pct: THRESHOLDS.cpu_pressure_pct }), undefined, 'at the threshold is not over it');
+});
+
+test('the machine watch reads real kernel figures over a window', async () => {
+  const watch = new MachineWatch();
+  assert.ok(watch.calibrate(3) > 0);
+  const end = watch.begin();
+  await new Promise((r) => setTimeout(r, 200));
+  const f = end();
+  assert.ok(f.canary_ms > 0 && f.canary_ratio >= 1, JSON.stringify(f));
+  assert.ok(f.steal_pct !== undefined && f.steal_pct >= 0 && f.steal_pct <= 100, JSON.stringify(f));
+  for (const k of ['cpu_pressure_pct', 'io_pressure_pct', 'memory_pressure_pct'] as const) {
+    if (f[k] !== undefined) assert.ok(f[k]! >= 0 && f[k]! <= 100.5, `${k} ${f[k]}`);
+  }
+});
+
+test('other labs: a live owner counts, a dead one and this process do not', () => {
+  const base = mkdtempSync(join(tmpdir(), 'hb-labs-'));
+  mkdirSync(join(base, `lab-${process.ppid}`));
+  mkdirSync(join(base, `lab-${process.pid}`));
+  mkdirSync(join(base, 'lab-2147483646'));
+  mkdirSync(join(base, 'not-a-lab'));
+  assert.deepEqual(otherLabs(base), [process.ppid]);
+  assert.deepEqual(otherLabs(join(base, 'missing')), []);
+});
+
+test('disturbed samples are set aside by default and counted with keepDisturbed', () => {
+  const samples = syntheticSamples({ workloads: ['a'], modes: ['legacy', 'estargz'], rounds: 5 });
+  // The machine slowed round 2 of estargz threefold, and it was seen.
+  const hit = samples.find((s) => s.mode === 'estargz' && s.round === 2)!;
+  hit.total = hit.total! * 3;
+  hit.disturbed = 'CPU pressure 90% > 35%';
+  assert.equal(counted(hit), false);
+  assert.equal(counted(hit, true), true);
+  const clean = summarize(samples, { percentile: 95, seed: 1 });
+  const cell = clean.cells.find((c) => c.mode === 'estargz')!;
+  assert.equal(cell.set_aside, 1);
+  assert.equal(cell.stats.total!.n, 4);
+  assert.ok(cell.stats.total!.max < hit.total);
+  const kept = summarize(samples, { percentile: 95, seed: 1, keepDisturbed: true }).cells.find((c) => c.mode === 'estargz')!;
+  assert.equal(kept.set_aside, 0);
+  assert.equal(kept.stats.total!.max, hit.total);
+  // compare leaves it out too: the disturbed run compares equal to the calm one.
+  const calm = syntheticSamples({ workloads: ['a'], modes: ['legacy', 'estargz'], rounds: 5, seed: 3 });
+  assert.ok(compareRuns(calm, samples).every((c) => c.verdict === 'no change'));
+});
+
+test('paired speed-ups pair the rounds both modes have; their interval is narrower under drift', () => {
+  // Drift: round r runs (1 + r/2) times slower for every mode; the speed-up stays 10x.
+  const samples = syntheticSamples({ workloads: ['a'], modes: ['legacy', 'estargz'], rounds: 8 }).map((s) => ({
+    ...s, total: s.total! * (1 + s.round / 2) * (s.mode === 'legacy' ? 10 / s.total! : 1 / s.total!) * (1 + (s.index % 3) * 0.01),
+  }));
+  const up = summarize(samples, { percentile: 95, seed: 1 }).speedups[0]!;
+  assert.ok(up.paired, 'paired speed-up present');
+  assert.equal(up.paired.n, 8);
+  assert.ok(Math.abs(up.paired.factor - 10) < 0.3, `paired ${up.paired.factor}`);
+  const width = (ci: [number, number]) => ci[1] - ci[0];
+  assert.ok(width(up.paired.ci) * 5 < width(up.ci), `paired ${up.paired.ci} vs independent ${up.ci}`);
+  // A round missing one side gives no pair.
+  assert.deepEqual(pairedRatios(samples.filter((s) => s.mode === 'legacy' && s.round < 3), samples.filter((s) => s.mode === 'estargz' && s.round > 0)).length, 2);
+});
+
+test('unsure cells: wide intervals and cells without a counted sample are named', () => {
+  const samples = syntheticSamples({ workloads: ['a', 'b'], modes: ['legacy', 'estargz'], rounds: 6, status: { 'b/estargz': 'failed' } });
+  // The synthetic noise is ±5% per phase: well within ±10%, not within ±0.5%.
+  assert.deepEqual(unsureCells(samples, 10, { seed: 1 }).map((u) => `${u.workload}/${u.mode}/${u.n}`), ['b/estargz/0']);
+  const tight = unsureCells(samples, 0.5, { seed: 1 });
+  assert.ok(tight.length >= 3 && tight.every((u) => u.n === 0 || u.half_width_pct! > 0.5), JSON.stringify(tight));
+});
