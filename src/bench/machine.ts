@@ -22,36 +22,38 @@ export interface MachineFigures {
 }
 
 /**
- * Thresholds, set from runs on a 2-core VM (README, "Disturbance"): the lab's own work stays
- * below them (its pulls and unpacking stall CPU and I/O for part of a sample); a CPU or disk
- * hog beside it crosses them. Another lab is always a disturbance: it competes for the same
- * disk, page cache and CPU.
+ * Thresholds, set from runs on a 2-core VM with and without a CPU and disk hog beside the lab
+ * (README, "Disturbance"). Another lab is always a disturbance: it competes for the same disk,
+ * page cache and CPU. Pressure is judged against the cell's own: a FUSE system's samples stall
+ * on I/O for ~40% of their time on a calm machine, a legacy pull's for ~5%.
  */
 export const THRESHOLDS = {
   steal_pct: 5,
-  cpu_pressure_pct: 35,
-  io_pressure_pct: 35,
   memory_pressure_pct: 5,
   canary_ratio: 1.5,
+  /** CPU or I/O pressure counts when it passes the cell's reference by this many points... */
+  pressure_margin: 15,
+  /** ...and this floor; */
+  pressure_floor: 25,
+  /** before a cell has a reference (two undisturbed samples), I/O pressure counts above this. */
+  io_pressure_unreferenced: 50,
 } as const;
 
-const LABELS: Record<keyof typeof THRESHOLDS, [string, string]> = {
-  steal_pct: ['CPU steal', '%'],
-  cpu_pressure_pct: ['CPU pressure', '%'],
-  io_pressure_pct: ['I/O pressure', '%'],
-  memory_pressure_pct: ['memory pressure', '%'],
-  canary_ratio: ['canary', 'x its fastest'],
-};
+/** The pressure a cell shows on a calm machine: the median of its undisturbed samples so far. */
+export interface PressureReference { cpu?: number; io?: number }
 
 /** Why the sample counts as disturbed (the first figure over its threshold), or undefined. */
-export function disturbance(f: MachineFigures, t: Record<keyof typeof THRESHOLDS, number> = THRESHOLDS): string | undefined {
+export function disturbance(f: MachineFigures, ref: PressureReference = {}, t = THRESHOLDS): string | undefined {
   if (f.other_labs?.length) return `another hellobench lab ran (pid ${f.other_labs.join(', ')})`;
-  for (const key of Object.keys(t) as (keyof typeof THRESHOLDS)[]) {
-    const v = f[key];
-    if (v !== undefined && v > t[key]) {
-      const [label, unit] = LABELS[key];
-      return `${label} ${v.toFixed(key === 'canary_ratio' ? 2 : 0)}${unit === '%' ? '%' : ` ${unit}`} > ${t[key]}${unit === '%' ? '%' : ''}`;
-    }
+  if (f.steal_pct !== undefined && f.steal_pct > t.steal_pct) return `CPU steal ${f.steal_pct.toFixed(0)}% > ${t.steal_pct}%`;
+  if (f.canary_ratio > t.canary_ratio) return `canary ${f.canary_ratio.toFixed(2)}x its fastest > ${t.canary_ratio}x`;
+  if (f.memory_pressure_pct !== undefined && f.memory_pressure_pct > t.memory_pressure_pct) return `memory pressure ${f.memory_pressure_pct.toFixed(0)}% > ${t.memory_pressure_pct}%`;
+  for (const [r, label, v] of [['cpu', 'CPU', f.cpu_pressure_pct], ['io', 'I/O', f.io_pressure_pct]] as const) {
+    if (v === undefined) continue;
+    const base = ref[r];
+    const limit = base !== undefined ? Math.max(t.pressure_floor, base + t.pressure_margin)
+      : r === 'io' ? t.io_pressure_unreferenced : t.pressure_floor;
+    if (v > limit) return `${label} pressure ${v.toFixed(0)}% > ${limit.toFixed(0)}%${base !== undefined ? ` (cell's ${base.toFixed(0)}% + ${t.pressure_margin})` : ''}`;
   }
   return undefined;
 }
@@ -98,9 +100,31 @@ export function otherLabs(base = LAB_BASE): number[] {
     .map((m) => Number(m[1])).filter((pid) => pid !== process.pid && existsSync(`/proc/${pid}`));
 }
 
-/** Watches the machine around each sample. One per run: the canary's fastest time is the run's. */
+/** Watches the machine around each sample. One per run: the canary's fastest time and each cell's pressure reference are the run's. */
 export class MachineWatch {
   private fastest = Infinity;
+  private readonly calm = new Map<string, { cpu: number[]; io: number[] }>();
+
+  /** The cell's reference pressure: the median of its undisturbed samples, once it has two. */
+  reference(cell: string): PressureReference {
+    const h = this.calm.get(cell);
+    const med = (v: number[]) => (v.length >= 2 ? [...v].sort((a, b) => a - b)[(v.length - 1) >> 1] : undefined);
+    const cpu = h && med(h.cpu);
+    const io = h && med(h.io);
+    return { ...(cpu !== undefined ? { cpu } : {}), ...(io !== undefined ? { io } : {}) };
+  }
+
+  /** Judges a sample of `cell` and, when it is calm, lets its pressure inform the cell's reference. */
+  judge(cell: string, f: MachineFigures): string | undefined {
+    const why = disturbance(f, this.reference(cell));
+    if (!why) {
+      const h = this.calm.get(cell) ?? { cpu: [], io: [] };
+      if (f.cpu_pressure_pct !== undefined) h.cpu.push(f.cpu_pressure_pct);
+      if (f.io_pressure_pct !== undefined) h.io.push(f.io_pressure_pct);
+      this.calm.set(cell, h);
+    }
+    return why;
+  }
 
   /** Times the canary a few times so the first samples have a reference. */
   calibrate(times = 5): number {

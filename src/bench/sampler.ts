@@ -8,7 +8,7 @@ import type { Lab } from '../lab/lab.ts';
 import type { Mode } from '../systems/index.ts';
 import { SAMPLE_SCHEMA, type PhaseName, type Sample, type SampleStatus } from '../results/sample.ts';
 import { lastLines } from '../util/text.ts';
-import { disturbance, MachineWatch } from './machine.ts';
+import { MachineWatch } from './machine.ts';
 import { timeProcess, timeUntilLine, type PhaseResult } from './timer.ts';
 
 export interface SampleJob {
@@ -95,7 +95,7 @@ export async function measureSample(lab: SampleLab, fetches: FetchLog, job: Samp
   }
 
   const machine = endWindow();
-  const disturbed = disturbance(machine);
+  const disturbed = watch.judge(`${w.name}/${mode.name}`, machine);
   await new Promise((r) => setTimeout(r, LOG_SETTLE_MS));
   const linkAfter = lab.linkRxBytes();
   const fetched = fetches.read();

@@ -7,7 +7,7 @@ import { SYSTEMS } from '../systems/index.ts';
 interface Check { what: string; ok: boolean; detail: string }
 
 /** What every mode needs, whatever its system. */
-const COMMON: ToolName[] = ['runc', 'docker-registry', 'skopeo', 'umoci', 'busybox', 'umount', 'ip', 'tc', 'delay-relay'];
+const COMMON: ToolName[] = ['runc', 'docker-registry', 'skopeo', 'umoci', 'busybox', 'umount', 'ip', 'tc', 'delay-line'];
 
 async function toolCheck(name: ToolName): Promise<Check> {
   try {

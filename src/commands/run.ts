@@ -103,11 +103,10 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     meta.link.registry = lab.registryHost;
     if (lab.netns) {
       const digest = await pushProbeBlob(lab.directHost, probeSize(link));
-      await lab.shapeLink(true);
       const probe = await probeLink(lab.registryHost, lab.directHost, digest, link);
-      meta.link.measured = { rtt_ms: probe.rtt_ms, request_ms: probe.request_ms, throughput_bps: probe.throughput_bps, probe_bytes: probe.probe_bytes };
+      meta.link.measured = { rtt_ms: probe.rtt_ms, connect_ms: probe.connect_ms, request_ms: probe.request_ms, throughput_bps: probe.throughput_bps, probe_bytes: probe.probe_bytes };
       meta.link.warnings = probe.warnings;
-      log(`link ${describe(link)} measured: RTT ${probe.rtt_ms.toFixed(1)} ms, ${(probe.throughput_bps / 1e6).toFixed(1)} Mbit/s`);
+      log(`link ${describe(link)} measured: RTT ${probe.rtt_ms.toFixed(1)} ms, TCP connect ${probe.connect_ms.toFixed(1)} ms, ${(probe.throughput_bps / 1e6).toFixed(1)} Mbit/s`);
       for (const w of probe.warnings) log(`warning: ${w}`);
     }
     const imageOf = (w: string, m: string) => prepared.images.find((i) => i.workload === w && i.mode === m);

@@ -1,5 +1,6 @@
-// Crash clean-up: what a killed hellobench left (daemons, shims, mounts, namespaces, lab
-// directories) is found by the paths and PIDs the lab recorded and removed by the next lab.
+// Crash clean-up: what a killed hellobench left (daemons, shims, mounts, namespaces, link
+// devices, lab directories) is found by the paths and PIDs the lab recorded and removed by
+// the next lab.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAB_BASE } from '../paths.ts';
@@ -82,7 +83,10 @@ export async function cleanStaleLabs(log?: (line: string) => void): Promise<void
     }
   }
   for (const ns of await staleNamespaces(ownerAlive)) {
-    log?.(`removing network namespace ${ns.ns} left by a run that did not finish`);
+    log?.(`removing network namespace ${ns.ns} and its link left by a run that did not finish`);
+    // Its delay line runs in the host's namespace and holds the TUN pair: its argv names the
+    // lab's device. With it gone, so are the devices.
+    killAll(pidsWithArg(ns.hostTun));
     await ns.remove();
   }
 }

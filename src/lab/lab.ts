@@ -100,14 +100,9 @@ export class Lab {
     return this.registry.host;
   }
 
-  /** Where prepare pushes and pulls: the same registry without the relay. */
+  /** Where prepare pushes and pulls: the same registry over the direct path, unshaped and undelayed. */
   get directHost(): string {
     return this.registry.directHost;
-  }
-
-  /** Turns the link's rate limit on (for samples) or off (for prepare). */
-  async shapeLink(on: boolean): Promise<void> {
-    if (this.netns) await this.netns.shape(on ? this.link.bandwidth : undefined);
   }
 
   /** Bytes received over the link so far (headers included); undefined on loopback. */

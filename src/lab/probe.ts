@@ -1,7 +1,9 @@
-// Measures the link before the samples: round-trip time of a small request and the
-// throughput of a large blob, both through the same path the samples use.
+// Measures the link before the samples: round-trip time of a small request, the time a
+// fresh TCP connection takes to open, and the throughput of a large blob, all through the
+// same path the samples use.
 import { createCipheriv, createHash } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import type { LinkSpec } from './link.ts';
 
 const PROBE_REPO = 'hellobench/link-probe';
@@ -12,9 +14,11 @@ export interface ProbeResult {
   rtt_ms: number;
   /** The raw minima behind rtt_ms. */
   request_ms: { link: number; direct: number };
+  /** What opening a TCP connection through the link adds (a handshake: one RTT on a real link). */
+  connect_ms: number;
   throughput_bps: number;
   probe_bytes: number;
-  /** Lines saying where the measured link is off the profile by more than 10%. */
+  /** Lines saying where the measured link is off the profile by more than 10% (connect: or 2 ms). */
   warnings: string[];
 }
 
@@ -60,10 +64,25 @@ function timedGet(url: string, agent: Agent | false = false): Promise<{ first: n
   });
 }
 
+/** Milliseconds until a fresh TCP connection to host:port is open (the SYN, SYN-ACK round trip). */
+function connectTime(hostPort: string): Promise<number> {
+  const i = hostPort.lastIndexOf(':');
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const s = connect({ host: hostPort.slice(0, i), port: Number(hostPort.slice(i + 1)) }, () => {
+      resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+      s.destroy();
+    });
+    s.on('error', reject);
+  });
+}
+
 /**
  * RTT: the fastest of 20 small requests on one kept-alive connection through the link, less
  * the fastest of the same requests straight to the registry (client and server time are not
  * network).
+ * Connect: the fastest of 10 fresh TCP connections through the link, less the same made
+ * straight to the registry; a link that delays bytes, not packets, would show about 0.
  * Throughput: the probe blob's bytes over the time from its first to its last byte.
  */
 export async function probeLink(host: string, directHost: string, digest: string, spec: LinkSpec): Promise<ProbeResult> {
@@ -79,6 +98,13 @@ export async function probeLink(host: string, directHost: string, digest: string
   const link = await requestMs(host);
   const direct = await requestMs(directHost);
   const rtt = link - direct;
+  const connectMs = async (h: string) => {
+    const t: number[] = [];
+    for (let i = 0; i < 10; i++) t.push(await connectTime(h));
+    return Math.min(...t);
+  };
+  const connectLink = await connectMs(host);
+  const connectAdded = connectLink - await connectMs(directHost);
   const runs: number[] = [];
   let bytes = 0;
   for (let i = 0; i < 2; i++) {
@@ -90,10 +116,15 @@ export async function probeLink(host: string, directHost: string, digest: string
   const warnings: string[] = [];
   const off = (measured: number, want: number) => Math.abs(measured / want - 1) > TOLERANCE;
   if (spec.rttMs && off(rtt, spec.rttMs)) warnings.push(`measured RTT ${rtt.toFixed(1)} ms is more than 10% off the profile's ${spec.rttMs} ms`);
+  // A handshake is timed to the microsecond, but on a 1 ms link a scheduler's hiccup is 10%.
+  const connectSlack = Math.max(2, TOLERANCE * (spec.rttMs ?? 0));
+  if (Math.abs(connectAdded - (spec.rttMs ?? 0)) > connectSlack) {
+    warnings.push(`measured TCP connect ${connectAdded.toFixed(1)} ms is more than ${connectSlack.toFixed(1)} ms off the profile's RTT of ${spec.rttMs ?? 0} ms`);
+  }
   if (spec.bandwidth && off(throughput, spec.bandwidth)) {
     warnings.push(`measured throughput ${(throughput / 1e6).toFixed(1)} Mbit/s is more than 10% off the profile's ${(spec.bandwidth / 1e6).toFixed(0)} Mbit/s`);
   }
-  return { rtt_ms: rtt, request_ms: { link, direct }, throughput_bps: throughput, probe_bytes: bytes, warnings };
+  return { rtt_ms: rtt, request_ms: { link, direct }, connect_ms: connectAdded, throughput_bps: throughput, probe_bytes: bytes, warnings };
 }
 
 /** Probe size: about two seconds at the link's rate, between 8 and 128 MiB. */

@@ -1,23 +1,22 @@
 // The lab's registry (distribution 2.x, Debian's docker-registry) on its shared store: on
-// loopback, or inside the lab's network namespace behind the link, with the delay relay in
-// front when the link has a round-trip time.
+// loopback, or inside the lab's network namespace, on one port on all its addresses: the
+// link's (TUN pair, shaped and delayed by the delay line) and the direct path's (veth).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REGISTRY_STORE } from '../paths.ts';
 import type { Daemon, DaemonSpec } from './daemon.ts';
 import { LabError } from './errors.ts';
 import { describe, type LinkSpec, type NetNs } from './link.ts';
-import { freePort, tcpAnswers } from './sockets.ts';
+import { freePort } from './sockets.ts';
 import { tool } from './tools.ts';
 
-/** Ports inside the lab's namespace: the relay (with the link's delay) and the registry itself. */
-const RELAY_PORT = 5000;
-const DIRECT_PORT = 5001;
+/** The registry's port inside the lab's namespace. */
+const PORT = 5000;
 
 export class LabRegistry {
   /** Where samples pull from: through the link (shaped, delayed). */
   host = '';
-  /** Where prepare pushes and pulls: the registry without the relay (shape the link off first). */
+  /** Where prepare pushes and pulls, and the probe's baseline: the veth, unshaped and undelayed. */
   directHost = '';
   private daemon: Daemon | null = null;
 
@@ -33,11 +32,19 @@ export class LabRegistry {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     mkdirSync(REGISTRY_STORE, { recursive: true });
     const ns = this.netns;
+    let listen;
     if (ns) {
       await ns.create();
-      this.directHost = `${ns.nsAddr}:${DIRECT_PORT}`;
+      // The delay line runs in the host's namespace (it creates both devices there); the lab
+      // stops it by PID, and crash clean-up finds it by its device names.
+      await this.launch({ name: 'delay-line', dir: this.dir, argv: ns.delayLineArgv(this.link.rttMs ?? 0), ready: async () => ns.lineCreated() });
+      await ns.connectLine(this.link.bandwidth);
+      listen = `:${PORT}`;
+      this.directHost = `${ns.nsAddr}:${PORT}`;
+      this.host = `${ns.nsTunAddr}:${PORT}`;
     } else {
-      this.directHost = `127.0.0.1:${await freePort()}`;
+      listen = `127.0.0.1:${await freePort()}`;
+      this.directHost = this.host = listen;
     }
     const config = join(this.dir, 'config.yml');
     writeFileSync(config, [
@@ -51,7 +58,7 @@ export class LabRegistry {
       `    rootdirectory: ${JSON.stringify(REGISTRY_STORE)}`,
       '  delete: { enabled: true }',
       'http:',
-      `  addr: ${this.directHost}`,
+      `  addr: ${JSON.stringify(listen)}`,
       '',
     ].join('\n'));
     const url = `http://${this.directHost}/v2/`;
@@ -59,15 +66,6 @@ export class LabRegistry {
       name: 'registry', dir: this.dir, argv: [tool('docker-registry'), 'serve', config], ...(ns ? { prefix: ns.exec() } : {}),
       ready: async () => (await fetch(url)).status === 200,
     });
-    this.host = this.directHost;
-    if (ns && (this.link.rttMs ?? 0) > 0) {
-      this.host = `${ns.nsAddr}:${RELAY_PORT}`;
-      await this.launch({
-        name: 'relay', dir: this.dir, prefix: ns.exec(),
-        argv: [tool('delay-relay'), '--listen', this.host, '--target', this.directHost, '--delay', `${(this.link.rttMs! / 2).toFixed(3)}ms`],
-        ready: () => tcpAnswers(ns.nsAddr, RELAY_PORT),
-      });
-    }
     this.log(`registry up at ${this.host} over link ${describe(this.link)} (store ${REGISTRY_STORE})`);
   }
 

@@ -11,7 +11,7 @@ export type ToolName =
   | 'ctr-remote' | 'containerd-stargz-grpc'
   | 'soci-snapshotter-grpc' | 'soci-index'
   | 'containerd-nydus-grpc' | 'nydus-convert' | 'nydusd' | 'nydus-image' | 'nydusd-wrapper' | 'nydus-image-wrapper'
-  | 'docker-registry' | 'skopeo' | 'umoci' | 'busybox' | 'umount' | 'ip' | 'tc' | 'delay-relay';
+  | 'docker-registry' | 'skopeo' | 'umoci' | 'busybox' | 'umount' | 'ip' | 'tc' | 'delay-line';
 
 /** How to get each tool when it is missing. */
 const HOW: Record<ToolName, string> = {
@@ -39,7 +39,7 @@ const HOW: Record<ToolName, string> = {
   'umount': 'install the Debian package mount',
   'ip': 'run scripts/setup.sh (Debian package iproute2)',
   'tc': 'run scripts/setup.sh (Debian package iproute2)',
-  'delay-relay': 'run scripts/setup.sh (builds it into .hellobench/bin)',
+  'delay-line': 'run scripts/setup.sh (builds it from tools/delay-line)',
 };
 
 export class MissingToolError extends Error {}

@@ -26,7 +26,7 @@ export interface RunMeta {
   versions: Record<string, string>;
   /** The systems of the run's modes: name and what it is (how it mounts here). */
   systems?: Record<string, string>;
-  link: LinkSpec & { registry: string; measured?: { rtt_ms: number; request_ms: { link: number; direct: number }; throughput_bps: number; probe_bytes: number }; warnings?: string[] };
+  link: LinkSpec & { registry: string; measured?: { rtt_ms: number; connect_ms?: number; request_ms: { link: number; direct: number }; throughput_bps: number; probe_bytes: number }; warnings?: string[] };
   /** Samples the run set out to take (with --until-ci: its first --samples rounds). */
   planned_samples: number;
   /** Rounds taken. */

@@ -1,14 +1,18 @@
 // Drives the real lab (containerd, runc, stargz snapshotter, registry) through the CLI
 // on small images. Needs root, like the benchmark itself.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
 import { execa } from 'execa';
-import { cleanStaleLabs } from '../../src/lab/lab.ts';
+import { cleanStaleLabs, Lab } from '../../src/lab/lab.ts';
+import { NetNs, resolveLink } from '../../src/lab/link.ts';
+import { probeLink, probeSize, pushProbeBlob } from '../../src/lab/probe.ts';
+import { tool } from '../../src/lab/tools.ts';
 import { cli, LAB_BASE, leftovers, readSamples } from './helpers.ts';
 
 import { MODE_NAMES, modeByName } from '../../src/systems/index.ts';
@@ -18,6 +22,16 @@ const MODES = MODE_NAMES;
 /** Modes whose pull fetches metadata only (no prefetch, no eager layers). */
 const METADATA_ONLY_PULL = ['estargz-noopt', 'nydus', 'soci'];
 const out = (name: string) => join(mkdtempSync(join(tmpdir(), 'hellobench-e2e-')), name);
+/** The delay line's TUN devices left in the host's namespace (leftovers() knows the veth only). */
+const linkDevices = () => readdirSync('/sys/class/net').filter((d) => /^hbt[hn]\d+$/.test(d));
+/** Milliseconds until a fresh TCP connection to host:port is open. */
+const connectMs = (hostPort: string) => new Promise<number>((resolve, reject) => {
+  const [host, port] = hostPort.split(':');
+  const t0 = performance.now();
+  const s = connect({ host: host!, port: Number(port) }, () => { resolve(performance.now() - t0); s.destroy(); });
+  s.on('error', reject);
+});
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 before(() => {
   assert.equal(process.getuid?.(), 0, 'the end-to-end tests drive a real containerd and need root');
@@ -74,6 +88,7 @@ test('smoke catalogue: every mode of every system gives ok samples, lazy ones re
   assert.equal(meta.link.profile, 'wan');
   assert.ok(Math.abs(meta.link.measured.throughput_bps / 100e6 - 1) < 0.25, `throughput ${meta.link.measured.throughput_bps}`);
   assert.ok(Math.abs(meta.link.measured.rtt_ms / 20 - 1) < 0.25, `rtt ${meta.link.measured.rtt_ms}`);
+  assert.ok(meta.link.measured.connect_ms >= 16 && meta.link.measured.connect_ms <= 30, `TCP connect ${meta.link.measured.connect_ms} ms`);
   for (const s of samples.filter((x) => x.mode === 'legacy')) {
     assert.ok(s.phases.pull! >= (s.image_bytes * 8) / 100e6, `${s.workload}: legacy pull ${s.phases.pull} s beats the link`);
     assert.ok(s.link_bytes! >= s.image_bytes, `${s.workload}: ${s.link_bytes} bytes crossed the link for a ${s.image_bytes}-byte image`);
@@ -128,6 +143,45 @@ test('Ctrl-C in the middle keeps finished samples and leaves no daemon, mount or
   assert.ok(samples.length >= 2 && samples.length < 40, `${samples.length} samples kept`);
   assert.match(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).outcome, /^interrupted/);
   assert.ok(existsSync(join(dir, 'result.csv')));
+  assert.deepEqual(leftovers(), []);
+});
+
+test('the wan link delays packets: a fresh TCP connect to the registry takes one round trip, the direct path none', async () => {
+  const link = resolveLink('wan');
+  const lab = await Lab.open({ link });
+  try {
+    await lab.startRegistry();
+    const through: number[] = [];
+    const direct: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      through.push(await connectMs(lab.registryHost));
+      direct.push(await connectMs(lab.directHost));
+    }
+    // The handshake's SYN and SYN-ACK each wait half the RTT in the delay line.
+    assert.ok(median(through) >= 16 && median(through) <= 30, `TCP connects through the link: ${through.map((t) => t.toFixed(1)).join(' ')} ms`);
+    assert.ok(median(direct) < 5, `TCP connects on the direct path: ${direct.map((t) => t.toFixed(1)).join(' ')} ms`);
+    const probe = await probeLink(lab.registryHost, lab.directHost, await pushProbeBlob(lab.directHost, probeSize(link)), link);
+    assert.ok(probe.rtt_ms >= 16 && probe.rtt_ms <= 30, `probe RTT ${probe.rtt_ms} ms`);
+    assert.ok(probe.connect_ms >= 16 && probe.connect_ms <= 30, `probe TCP connect ${probe.connect_ms} ms`);
+    assert.ok(Math.abs(probe.throughput_bps / 100e6 - 1) < 0.25, `probe throughput ${probe.throughput_bps}`);
+    assert.ok(lab.linkRxBytes()! >= probe.probe_bytes, 'the probe blob crossed the TUN pair');
+  } finally {
+    await lab.stop();
+  }
+  assert.deepEqual(leftovers(), []);
+  assert.deepEqual(linkDevices(), []);
+});
+
+test('the delay line and devices of a killed lab are removed by the next lab', async () => {
+  const dead = new NetNs(4_194_001); // no process has this PID: its lab is dead
+  const line = execa(tool('delay-line'), ['--a', dead.hostTun, '--b', dead.nsTun, '--delay', '1ms'], { detached: true, reject: false });
+  const deadline = Date.now() + 5000;
+  while (linkDevices().length < 2 && Date.now() < deadline) await sleep(50);
+  assert.deepEqual(linkDevices().sort(), [dead.hostTun, dead.nsTun].sort());
+  await cleanStaleLabs();
+  const r = await line;
+  assert.equal(r.signal, 'SIGKILL');
+  assert.deepEqual(linkDevices(), []);
   assert.deepEqual(leftovers(), []);
 });
 
