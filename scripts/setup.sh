@@ -5,7 +5,7 @@
 #   - built from the package registries at pinned versions, once per version, into a cache
 #     outside the checkout ($HELLOBENCH_HOME/bin, default /var/cache/hellobench/bin), so a
 #     fresh clone or CI on the same machine reuses them: containerd 2, the stargz, SOCI and
-#     Nydus snapshotters, Nydus's nydusd and nydus-image, and the link's delay relay.
+#     Nydus snapshotters, Nydus's nydusd and nydus-image, and the link's delay line.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 home="${HELLOBENCH_HOME:-/var/cache/hellobench}"
@@ -96,7 +96,7 @@ if fresh containerd2 "$containerd_version"; then
   done_ containerd2 "$containerd_version"
 fi
 
-build_module delay-relay "" .=delay-relay
+build_module delay-line "" .=delay-line
 build_module stargz-grpc "-X main.version=$(gomod_version stargz-grpc github.com/containerd/stargz-snapshotter)" .=containerd-stargz-grpc
 build_module soci "-X main.version=$(gomod_version soci github.com/awslabs/soci-snapshotter)" \
   ./cmd/soci-snapshotter-grpc=soci-snapshotter-grpc ./cmd/soci-index=soci-index

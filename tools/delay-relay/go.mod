@@ -1,3 +1,0 @@
-module hellobench.local/tools/delay-relay
-
-go 1.22
