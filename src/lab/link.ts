@@ -162,7 +162,7 @@ export class NetNs {
     for (const pid of pids.stdout.split('\n').map(Number).filter((n) => n > 0)) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     }
-    // Normally gone already: the veth with its namespace, the TUN pair with the delay line.
+    // Deleting one end of the veth deletes the pair; the TUN pair is normally gone with the delay line.
     for (const dev of [this.hostIf, this.hostTun]) await execa(tool('ip'), ['link', 'del', dev], { reject: false });
     await execa(tool('ip'), ['netns', 'del', this.ns], { reject: false });
   }

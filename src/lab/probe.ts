@@ -103,8 +103,7 @@ export async function probeLink(host: string, directHost: string, digest: string
     for (let i = 0; i < 10; i++) t.push(await connectTime(h));
     return Math.min(...t);
   };
-  const connectLink = await connectMs(host);
-  const connectAdded = connectLink - await connectMs(directHost);
+  const connectAdded = await connectMs(host) - await connectMs(directHost);
   const runs: number[] = [];
   let bytes = 0;
   for (let i = 0; i < 2; i++) {
