@@ -6,6 +6,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
 cd "$root"
 npx tsc --noEmit
-# The Go tools' own tests (the nydus-image wrapper's tar filter).
-(cd tools/nydus && GOFLAGS=-mod=mod "$(command -v go || echo /usr/local/go/bin/go)" test ./cmd/...)
+# The Go tools' own tests (the nydus-image wrapper's tar filter, the stargz daemon's config defaults).
+go=$(command -v go || echo /usr/local/go/bin/go)
+(cd tools/nydus && GOFLAGS=-mod=mod "$go" test ./cmd/...)
+(cd tools/stargz-grpc && GOFLAGS=-mod=mod "$go" test .)
 exec node --import tsx --test --test-concurrency=1 test/unit/*.test.ts test/e2e/*.test.ts

@@ -1,7 +1,7 @@
 // One long-running process the lab started: spawned in its own process group (so a
 // terminal's Ctrl-C reaches hellobench, which stops daemons in order), its PID
 // recorded on disk (so a later run can clean up after a crash), stopped by PID.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -61,9 +61,16 @@ export class Daemon {
 
   async start(): Promise<void> {
     const [file, ...args] = [...(this.spec.prefix ?? []), ...this.spec.argv] as [string, ...string[]];
-    const log = { file: this.logFile, append: true };
+    // The daemon writes its log itself: handed a file, execa would pipe every line through
+    // this process, costing a wake-up of hellobench per line while a sample runs.
+    // A stream with a file descriptor is shared with the child (execa's types take only literal fds).
+    const log = createWriteStream('', { fd: openSync(this.logFile, 'a') });
     this.exited = false;
-    this.child = execa(file, args, { detached: true, cleanup: false, stdin: 'ignore', stdout: log, stderr: log, reject: false, ...(this.spec.env ? { env: this.spec.env } : {}) });
+    try {
+      this.child = execa(file, args, { detached: true, cleanup: false, stdin: 'ignore', stdout: log, stderr: log, reject: false, ...(this.spec.env ? { env: this.spec.env } : {}) });
+    } finally {
+      log.destroy();
+    }
     const child = this.child;
     void child.then(() => { this.exited = true; });
     if (!child.pid) throw new DaemonError(`${this.spec.name}: could not start ${file}`);

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"syscall"
 
 	snapshotsapi "github.com/containerd/containerd/api/services/snapshots/v1"
@@ -48,6 +50,7 @@ func main() {
 	}
 
 	var cfg service.Config
+	applyDefaults(reflect.ValueOf(&cfg).Elem())
 	if *configPath != "" {
 		data, err := os.ReadFile(*configPath)
 		if err != nil {
@@ -88,6 +91,46 @@ func main() {
 	// Close unmounts the lazy (FUSE) layers this daemon mounted.
 	if err := sn.Close(); err != nil {
 		log.G(ctx).WithError(err).Warn("closing snapshotter")
+	}
+}
+
+// applyDefaults sets every field that carries a `default:"..."` tag to that value, as
+// upstream's main does by parsing with go-toml v1 (v2 ignores the tags). Without it,
+// directory_cache.direct is false here and true upstream: on-demand chunks then go through a
+// small in-memory cache and may be fetched again, which upstream's daemon never does.
+func applyDefaults(v reflect.Value) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := v.Field(i)
+		if !f.CanSet() {
+			continue
+		}
+		if f.Kind() == reflect.Struct {
+			applyDefaults(f)
+			continue
+		}
+		def, ok := t.Field(i).Tag.Lookup("default")
+		if !ok {
+			continue
+		}
+		switch f.Kind() {
+		case reflect.Bool:
+			b, err := strconv.ParseBool(def)
+			if err != nil {
+				fatal("default of "+t.Field(i).Name, err)
+			}
+			f.SetBool(b)
+		case reflect.Int, reflect.Int64, reflect.Int32:
+			n, err := strconv.ParseInt(def, 10, 64)
+			if err != nil {
+				fatal("default of "+t.Field(i).Name, err)
+			}
+			f.SetInt(n)
+		case reflect.String:
+			f.SetString(def)
+		default:
+			fatal("default of "+t.Field(i).Name, fmt.Errorf("unsupported kind %s", f.Kind()))
+		}
 	}
 }
 
