@@ -40,6 +40,10 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
+	// Four threads live in blocking system calls (a read and a sleep per direction). With a P
+	// each, one returning from its call takes its P back instead of handing over through the
+	// scheduler's futexes: a quarter less CPU at 1 Gbit/s.
+	runtime.GOMAXPROCS(runtime.NumCPU() + 4)
 	ab, ba := newLine(*delay, *queue), newLine(*delay, *queue)
 	stats := func() string {
 		return fmt.Sprintf("%s->%s %d passed %d dropped, %s->%s %d passed %d dropped",
