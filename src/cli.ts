@@ -43,7 +43,7 @@ selection(program.command('run').description('prepare what is missing, then meas
   .addOption(new Option('--order <order>', 'sample order per round: blocked (an image\'s modes back to back, shuffled) or shuffled (the whole round)').choices(ORDERS).default(DEFAULT_ORDER))
   .option('--until-ci <percent>', 'add whole rounds until every median\'s 95% interval is within ±percent of it (--samples rounds first)')
   .option('--max-samples <n>', `with --until-ci: at most this many rounds (default ${DEFAULT_MAX_ROUNDS})`)
-  .option('--keep-disturbed', 'count samples taken while the machine was disturbed (set aside by default)')
+  .option('--keep-disturbed', 'count samples taken while the machine was disturbed (by default they are set aside and taken again)')
   .action(async (opts) => { process.exitCode = await runCommand(opts); });
 
 program.command('report').argument('<results-dir>').description('(re)build CSV, Markdown, charts, HTML and badge from a run\'s samples')

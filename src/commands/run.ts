@@ -35,7 +35,7 @@ export interface RunCliOptions extends SelectionOptions {
   keepDisturbed?: boolean;
 }
 
-/** A disturbed sample is taken again at the end of its round, at most this many times. */
+/** A disturbed sample (set aside) is taken again at the end of its round, at most this many times. */
 const MAX_RETAKES = 2;
 /** Rounds --until-ci takes at most when --max-samples is absent. */
 export const DEFAULT_MAX_ROUNDS = 20;
@@ -131,7 +131,8 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
         if (aborted) break; // a sample cut short by Ctrl-C is not a measurement
         store.append(sample);
         samples.push(sample);
-        const again = sample.status === 'ok' && sample.disturbed !== undefined && (retakes.get(job) ?? 0) < MAX_RETAKES;
+        // Kept disturbed samples count as they are: nothing to take again.
+        const again = !keepDisturbed && sample.status === 'ok' && sample.disturbed !== undefined && (retakes.get(job) ?? 0) < MAX_RETAKES;
         if (again) {
           retakes.set(job, (retakes.get(job) ?? 0) + 1);
           queue.push(job);

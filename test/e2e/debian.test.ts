@@ -10,7 +10,7 @@ import { cli, leftovers, readSamples } from './helpers.ts';
 
 test('Debian images: a distro and an application, built, converted, started, then reused', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'hellobench-e2e-')), 'debian');
-  const r = await cli(['run', '--workloads', 'workloads/debian.yaml', '--only', 'debian,python', '--modes', 'legacy,estargz,nydus-prefetch,soci', '--samples', '1', '--link', 'lan', '--out', dir]);
+  const r = await cli(['run', '--workloads', 'workloads/debian.yaml', '--only', 'debian,python', '--modes', 'legacy,estargz,nydus-prefetch,soci', '--samples', '1', '--link', 'lan', '--keep-disturbed', '--out', dir]);
   assert.equal(r.exitCode, 0, r.all);
   const samples = readSamples(dir);
   assert.equal(samples.length, 8);

@@ -31,6 +31,6 @@ export function leftovers(): string[] {
   }
   if (existsSync(LAB_BASE)) for (const d of readdirSync(LAB_BASE)) if (d.startsWith('lab-')) out.push(`directory ${join(LAB_BASE, d)}`);
   if (existsSync('/run/netns')) for (const ns of readdirSync('/run/netns')) if (ns.startsWith('hellobench-')) out.push(`network namespace ${ns}`);
-  for (const dev of readdirSync('/sys/class/net')) if (/^hb[hn]\d+$/.test(dev)) out.push(`interface ${dev}`);
+  for (const dev of readdirSync('/sys/class/net')) if (/^hbt?[hn]\d+$/.test(dev)) out.push(`interface ${dev}`);
   return out;
 }

@@ -22,7 +22,7 @@ const MODES = MODE_NAMES;
 /** Modes whose pull fetches metadata only (no prefetch, no eager layers). */
 const METADATA_ONLY_PULL = ['estargz-noopt', 'nydus', 'soci'];
 const out = (name: string) => join(mkdtempSync(join(tmpdir(), 'hellobench-e2e-')), name);
-/** The delay line's TUN devices left in the host's namespace (leftovers() knows the veth only). */
+/** The delay line's TUN devices in the host's namespace. */
 const linkDevices = () => readdirSync('/sys/class/net').filter((d) => /^hbt[hn]\d+$/.test(d));
 /** Milliseconds until a fresh TCP connection to host:port is open. */
 const connectMs = (hostPort: string) => new Promise<number>((resolve, reject) => {
@@ -40,7 +40,7 @@ before(() => {
 
 test('smoke catalogue: every mode of every system gives ok samples, lazy ones really lazy, nothing left behind', async () => {
   const dir = out('smoke');
-  const r = await cli(['run', '--workloads', 'workloads/smoke.yaml', '--samples', '1', '--seed', '7', '--out', dir]);
+  const r = await cli(['run', '--workloads', 'workloads/smoke.yaml', '--samples', '1', '--seed', '7', '--keep-disturbed', '--out', dir]);
   assert.equal(r.exitCode, 0, r.all);
   const samples = readSamples(dir);
   assert.equal(samples.length, 4 * MODES.length, 'one sample per workload and mode');
@@ -106,7 +106,7 @@ test('smoke catalogue: every mode of every system gives ok samples, lazy ones re
 
 test('a catalogue of our own on containerd 1.6: other commands and wait lines; a wait line that never comes is a timeout and the run goes on', async () => {
   const dir = out('own');
-  const r = await cli(['run', '--containerd', '1.6', '--workloads', 'test/fixtures/own.yaml', '--modes', 'legacy,estargz-noopt', '--samples', '1', '--out', dir]);
+  const r = await cli(['run', '--containerd', '1.6', '--workloads', 'test/fixtures/own.yaml', '--modes', 'legacy,estargz-noopt', '--samples', '1', '--keep-disturbed', '--out', dir]);
   assert.equal(r.exitCode, 1, 'not-ok samples make the exit code non-zero');
   // An image that cannot be built is named with its cause; the others still run.
   assert.match(r.stderr, /prepare no-such-app: FAILED: cannot resolve packages hellobench-no-such-package: Unable to locate package hellobench-no-such-package/);
@@ -123,6 +123,45 @@ test('a catalogue of our own on containerd 1.6: other commands and wait lines; a
     assert.equal(s.status, 'timeout');
     assert.match(s.reason ?? '', /wait line "this line never comes" did not appear within 4s/);
   }
+  assert.deepEqual(leftovers(), []);
+});
+
+test('a CPU hog beside the run: the samples it slowed are marked disturbed, set aside and taken again', async () => {
+  const dir = out('disturbed');
+  const child = cli(['run', '--workloads', 'workloads/smoke.yaml', '--only', 'hello', '--modes', 'legacy,estargz', '--samples', '3', '--seed', '3', '--link', 'loopback', '--out', dir]);
+  const file = join(dir, 'samples.jsonl');
+  const count = () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
+  const deadline = Date.now() + 240_000;
+  while (count() < 1 && Date.now() < deadline) await sleep(100);
+  // Two busy loops on a 2-core machine, for about three samples.
+  const hogs = [0, 1].map(() => execa(process.execPath, ['-e', 'for (;;);'], { reject: false }));
+  const hogStart = Date.now();
+  while (count() < 4 && Date.now() < deadline) await sleep(100);
+  for (const h of hogs) h.kill('SIGKILL');
+  const hogEnd = Date.now();
+  await Promise.all(hogs);
+  const r = await child;
+  assert.equal(r.exitCode, 0, r.all);
+  const samples = readSamples(dir);
+  const under = samples.filter((s) => Date.parse(s.started_at) > hogStart && Date.parse(s.started_at) + s.total! * 1000 < hogEnd);
+  assert.ok(under.length >= 1, 'some sample ran entirely under the hog');
+  for (const s of under) assert.ok(s.disturbed, `${s.mode} round ${s.round + 1} under the hog is not marked: ${JSON.stringify(s.machine)}`);
+  const disturbed = samples.filter((s) => s.disturbed);
+  // A disturbed sample is taken again in its round, up to twice: each job ends calm or after three tries.
+  for (const m of ['legacy', 'estargz']) {
+    for (const round of [0, 1, 2]) {
+      const tries = samples.filter((t) => t.mode === m && t.round === round);
+      const calm = tries.filter((t) => !t.disturbed).length;
+      assert.ok((calm === 1 && !tries.at(-1)!.disturbed) || (calm === 0 && tries.length === 3), `${m} round ${round + 1}: ${tries.map((t) => t.disturbed ?? 'calm').join(', ')}`);
+    }
+  }
+  const summary = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  for (const m of ['legacy', 'estargz']) {
+    const row = summary.find((x) => x.mode === m && x.phase === 'total')!;
+    assert.equal(Number(row.set_aside), disturbed.filter((s) => s.mode === m).length);
+    assert.equal(Number(row.n), samples.filter((s) => s.mode === m && !s.disturbed).length);
+  }
+  assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), new RegExp(`## Ok samples taken while the machine was disturbed \\(${disturbed.length} of ${samples.length}; set aside\\)`));
   assert.deepEqual(leftovers(), []);
 });
 
