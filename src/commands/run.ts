@@ -113,7 +113,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     const skipped = new Set(prepared.failures.map((f) => `${f.workload}/${f.mode}`));
     for (const s of skipped) log(`skipping ${s}: it was not prepared`);
 
-    const cells = workloads.length * modes.length - [...workloads].reduce((n, w) => n + modes.filter((m) => !imageOf(w.name, m.name)).length, 0);
+    const cells = workloads.reduce((n, w) => n + modes.filter((m) => imageOf(w.name, m.name)).length, 0);
     meta.planned_samples = cells * minRounds;
     writeMeta(outDir, meta);
     const others = otherLabs();

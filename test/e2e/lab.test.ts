@@ -165,6 +165,28 @@ test('a CPU hog beside the run: the samples it slowed are marked disturbed, set 
   assert.deepEqual(leftovers(), []);
 });
 
+test('--until-ci stops once every median is known to ±PCT, and names the cells that never were', async () => {
+  const args = ['run', '--workloads', 'workloads/smoke.yaml', '--only', 'hello', '--modes', 'legacy,estargz', '--link', 'loopback', '--samples', '2', '--seed', '5'];
+  const easy = out('until-easy');
+  const r = await cli([...args, '--until-ci', '60', '--out', easy]);
+  assert.equal(r.exitCode, 0, r.all);
+  const metaEasy = JSON.parse(readFileSync(join(easy, 'run.json'), 'utf8'));
+  assert.equal(metaEasy.rounds, 2, 'two rounds give every median within ±60%');
+  assert.deepEqual(metaEasy.unsure, []);
+  assert.match(r.stderr, /--until-ci 60: every median's 95% interval is within ±60% after 2 rounds/);
+
+  const hard = out('until-hard');
+  const h = await cli([...args, '--until-ci', '0.01', '--max-samples', '3', '--out', hard]);
+  assert.equal(h.exitCode, 0, h.all);
+  const meta = JSON.parse(readFileSync(join(hard, 'run.json'), 'utf8'));
+  assert.equal(meta.rounds, 3, 'it went on to --max-samples');
+  assert.deepEqual(meta.unsure.map((u: { mode: string }) => u.mode).sort(), ['estargz', 'legacy']);
+  assert.equal(readSamples(hard).filter((s) => !s.disturbed).length >= 6, true);
+  assert.match(h.stderr, /--until-ci 0\.01: stopped at --max-samples 3; not within ±0\.01%: hello (legacy|estargz), hello (legacy|estargz)/);
+  assert.match(readFileSync(join(hard, 'summary.md'), 'utf8'), /--until-ci 0\.01: after 3 rounds, not within ±0\.01%: hello/);
+  assert.deepEqual(leftovers(), []);
+});
+
 test('Ctrl-C in the middle keeps finished samples and leaves no daemon, mount or directory', async () => {
   const dir = out('interrupted');
   const child = cli(['run', '--workloads', 'workloads/smoke.yaml', '--modes', 'legacy,estargz', '--samples', '5', '--out', dir], { detached: true });
@@ -234,6 +256,15 @@ test('bad input: one clear line naming the file, field or component', async () =
   const ctrd = await cli(['run', '--containerd', '1.9']);
   assert.equal(ctrd.exitCode, 2);
   assert.equal(ctrd.stderr.trim(), 'hellobench: --containerd: unknown "1.9": choose from 2, 1.6');
+  const alone = await cli(['run', '--max-samples', '9']);
+  assert.equal(alone.exitCode, 2);
+  assert.equal(alone.stderr.trim(), 'hellobench: --max-samples: only with --until-ci (without it, --samples is the number of samples)');
+  const below = await cli(['run', '--until-ci', '5', '--samples', '5', '--max-samples', '3']);
+  assert.equal(below.exitCode, 2);
+  assert.equal(below.stderr.trim(), 'hellobench: --max-samples 3 is below --samples 5: --samples is where --until-ci starts');
+  const order = await cli(['run', '--order', 'zigzag']);
+  assert.equal(order.exitCode, 2);
+  assert.equal(order.stderr.trim(), 'hellobench: --order: expected blocked or shuffled, got "zigzag"');
   const missing = await cli(['prepare', '--workloads', 'no/such.yaml']);
   assert.equal(missing.exitCode, 2);
   assert.match(missing.stderr.trim(), /^hellobench: no\/such\.yaml: cannot read the workload catalogue \(ENOENT\)/);
