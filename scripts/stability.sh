@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# How stable the default benchmark's numbers are on this machine: three default runs back to
+# back (blocked order; shuffled order; blocked again, sampling until every median is known to
+# ±5%), then the figures of scripts/stability.ts: CV of the totals, widths of the speed-up
+# intervals (independent and paired), samples set aside, rounds --until-ci needed, and what
+# `compare` says of the two blocked runs. About 1.5-2 hours on 2 cores.
+#   scripts/stability.sh [OUT_DIR] [extra `hellobench run` options, e.g. --only python]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/results/stability-$(date -u +%Y%m%dT%H%M%SZ)}
+shift || true
+"$root/scripts/setup.sh"
+mkdir -p "$out"
+run() { # NAME OPTIONS...: one run; a run with not-ok samples still gives figures
+  local name=$1; shift
+  echo "stability: run $name: hellobench run $*" >&2
+  "$root/bin/hellobench" run --out "$out/$name" "$@" || echo "stability: run $name ended with status $? (see $out/$name)" >&2
+}
+run blocked --order blocked --seed 20261128 "$@"
+run shuffled --order shuffled --seed 20261128 "$@"
+run until-ci --order blocked --seed 20261129 --until-ci 5 --max-samples 8 "$@"
+"$root/bin/hellobench" compare "$out/blocked" "$out/until-ci" --out "$out/compare" > /dev/null
+cd "$root" && exec node --import tsx scripts/stability.ts "$out/blocked" "$out/shuffled" "$out/until-ci" --compare "$out/compare/compare.md"
