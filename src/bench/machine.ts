@@ -45,15 +45,15 @@ export interface PressureReference { cpu?: number; io?: number }
 /** Why the sample counts as disturbed (the first figure over its threshold), or undefined. */
 export function disturbance(f: MachineFigures, ref: PressureReference = {}, t = THRESHOLDS): string | undefined {
   if (f.other_labs?.length) return `another hellobench lab ran (pid ${f.other_labs.join(', ')})`;
-  if (f.steal_pct !== undefined && f.steal_pct > t.steal_pct) return `CPU steal ${f.steal_pct.toFixed(0)}% > ${t.steal_pct}%`;
+  if (f.steal_pct !== undefined && f.steal_pct > t.steal_pct) return `CPU steal ${pct(f.steal_pct)} > ${t.steal_pct}%`;
   if (f.canary_ratio > t.canary_ratio) return `canary ${f.canary_ratio.toFixed(2)}x its fastest > ${t.canary_ratio}x`;
-  if (f.memory_pressure_pct !== undefined && f.memory_pressure_pct > t.memory_pressure_pct) return `memory pressure ${f.memory_pressure_pct.toFixed(0)}% > ${t.memory_pressure_pct}%`;
+  if (f.memory_pressure_pct !== undefined && f.memory_pressure_pct > t.memory_pressure_pct) return `memory pressure ${pct(f.memory_pressure_pct)} > ${t.memory_pressure_pct}%`;
   for (const [r, label, v] of [['cpu', 'CPU', f.cpu_pressure_pct], ['io', 'I/O', f.io_pressure_pct]] as const) {
     if (v === undefined) continue;
     const base = ref[r];
     const limit = base !== undefined ? Math.max(t.pressure_floor, base + t.pressure_margin)
       : r === 'io' ? t.io_pressure_unreferenced : t.pressure_floor;
-    if (v > limit) return `${label} pressure ${v.toFixed(0)}% > ${limit.toFixed(0)}%${base !== undefined ? ` (cell's ${base.toFixed(0)}% + ${t.pressure_margin})` : ''}`;
+    if (v > limit) return `${label} pressure ${pct(v)} > ${pct(limit)}${base !== undefined ? ` (cell's ${pct(base)} + ${t.pressure_margin})` : ''}`;
   }
   return undefined;
 }
@@ -162,3 +162,5 @@ export class MachineWatch {
 }
 
 const round = (v: number) => Math.round(v * 100) / 100;
+/** One decimal: a figure just over its threshold must not print as equal to it. */
+const pct = (v: number) => `${v.toFixed(1)}%`;

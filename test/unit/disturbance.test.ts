@@ -13,11 +13,12 @@ const calm: MachineFigures = { steal_pct: 0, cpu_pressure_pct: 12, io_pressure_p
 
 test('a calm sample is not disturbed; each figure over its threshold is named', () => {
   assert.equal(disturbance(calm), undefined);
-  assert.equal(disturbance({ ...calm, cpu_pressure_pct: 31.4 }), 'CPU pressure 31% > 25%');
+  assert.equal(disturbance({ ...calm, cpu_pressure_pct: 31.4 }), 'CPU pressure 31.4% > 25.0%');
   assert.equal(disturbance({ ...calm, io_pressure_pct: 49 }), undefined, 'a cell without a reference tolerates FUSE-level I/O stalls');
-  assert.equal(disturbance({ ...calm, io_pressure_pct: 62 }), 'I/O pressure 62% > 50%');
-  assert.equal(disturbance({ ...calm, steal_pct: 12 }), 'CPU steal 12% > 5%');
-  assert.equal(disturbance({ ...calm, memory_pressure_pct: 6 }), 'memory pressure 6% > 5%');
+  assert.equal(disturbance({ ...calm, io_pressure_pct: 62 }), 'I/O pressure 62.0% > 50.0%');
+  assert.equal(disturbance({ ...calm, steal_pct: 12 }), 'CPU steal 12.0% > 5%');
+  assert.equal(disturbance({ ...calm, steal_pct: 5.3 }), 'CPU steal 5.3% > 5%', 'just over reads as over');
+  assert.equal(disturbance({ ...calm, memory_pressure_pct: 6 }), 'memory pressure 6.0% > 5%');
   assert.equal(disturbance({ ...calm, canary_ratio: 2.31 }), 'canary 2.31x its fastest > 1.5x');
   assert.equal(disturbance({ ...calm, other_labs: [4242] }), 'another hellobench lab ran (pid 4242)');
   // A kernel without PSI still judges by what it has.
@@ -28,16 +29,16 @@ test('a calm sample is not disturbed; each figure over its threshold is named', 
 test('pressure is judged against the cell\'s calm level', () => {
   // A FUSE system stalls on I/O for ~40% of a calm sample: 52% is within its margin, 56% is not.
   assert.equal(disturbance({ ...calm, io_pressure_pct: 52 }, { io: 40 }), undefined);
-  assert.equal(disturbance({ ...calm, io_pressure_pct: 56 }, { io: 40 }), 'I/O pressure 56% > 55% (cell\'s 40% + 15)');
+  assert.equal(disturbance({ ...calm, io_pressure_pct: 56 }, { io: 40 }), 'I/O pressure 56.0% > 55.0% (cell\'s 40.0% + 15)');
   // A legacy pull stalls ~5%: the floor, not 5 + 15, is its limit.
   assert.equal(disturbance({ ...calm, io_pressure_pct: 24 }, { io: 5 }), undefined);
-  assert.equal(disturbance({ ...calm, io_pressure_pct: 38 }, { io: 5 }), 'I/O pressure 38% > 25% (cell\'s 5% + 15)');
+  assert.equal(disturbance({ ...calm, io_pressure_pct: 38 }, { io: 5 }), 'I/O pressure 38.0% > 25.0% (cell\'s 5.0% + 15)');
   const watch = new MachineWatch();
   const fig = (io: number): MachineFigures => ({ ...calm, io_pressure_pct: io });
   assert.equal(watch.judge('py/nydus', fig(38)), undefined);
   assert.deepEqual(watch.reference('py/nydus'), {}, 'one calm sample is no reference yet');
   assert.equal(watch.judge('py/nydus', fig(42)), undefined);
-  assert.equal(watch.judge('py/nydus', fig(90)), 'I/O pressure 90% > 53% (cell\'s 38% + 15)');
+  assert.equal(watch.judge('py/nydus', fig(90)), 'I/O pressure 90.0% > 53.0% (cell\'s 38.0% + 15)');
   assert.equal(watch.reference('py/nydus').io, 38, 'a disturbed sample does not move the reference');
   assert.deepEqual(watch.reference('py/legacy'), {});
 });
