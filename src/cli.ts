@@ -40,7 +40,7 @@ selection(program.command('run').description('prepare what is missing, then meas
   .addOption(new Option('--link <profile>', `link to the registry: ${Object.entries(PROFILES).map(([k, v]) => `${k}${v.bandwidth ? ` (${v.bandwidth / 1e6} Mbit/s, ${v.rttMs} ms RTT)` : ' (no shaping)'}`).join(', ')}`).default(DEFAULT_PROFILE))
   .option('--bandwidth <rate>', 'override the profile\'s bandwidth, e.g. 50mbit')
   .option('--rtt <time>', 'override the profile\'s round-trip time, e.g. 30ms')
-  .option('--order <order>', `sample order per round: ${ORDERS.join(' or ')} (blocked: an image's modes back to back, shuffled; shuffled: the whole round)`, DEFAULT_ORDER)
+  .option('--order <order>', `sample order per round: ${ORDERS.join(' or ')} (shuffled: the whole round; blocked: an image's modes back to back, shuffled)`, DEFAULT_ORDER)
   .option('--until-ci <percent>', 'add whole rounds until every median\'s 95% interval is within ±percent of it (--samples rounds first)')
   .option('--max-samples <n>', `with --until-ci: at most this many rounds (default ${DEFAULT_MAX_ROUNDS})`)
   .option('--keep-disturbed', 'count samples taken while the machine was disturbed (by default they are set aside and taken again)')
