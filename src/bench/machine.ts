@@ -30,7 +30,8 @@ export interface MachineFigures {
 export const THRESHOLDS = {
   steal_pct: 5,
   memory_pressure_pct: 5,
-  canary_ratio: 1.5,
+  /** Samples the canary alone marked at 1.5-1.8x were no slower than their cell's others (README). */
+  canary_ratio: 2,
   /** CPU or I/O pressure counts when it passes the cell's reference by this many points... */
   pressure_margin: 15,
   /** ...and this floor; */

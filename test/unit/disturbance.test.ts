@@ -19,7 +19,8 @@ test('a calm sample is not disturbed; each figure over its threshold is named', 
   assert.equal(disturbance({ ...calm, steal_pct: 12 }), 'CPU steal 12.0% > 5%');
   assert.equal(disturbance({ ...calm, steal_pct: 5.3 }), 'CPU steal 5.3% > 5%', 'just over reads as over');
   assert.equal(disturbance({ ...calm, memory_pressure_pct: 6 }), 'memory pressure 6.0% > 5%');
-  assert.equal(disturbance({ ...calm, canary_ratio: 2.31 }), 'canary 2.31x its fastest > 1.5x');
+  assert.equal(disturbance({ ...calm, canary_ratio: 2.31 }), 'canary 2.31x its fastest > 2x');
+  assert.equal(disturbance({ ...calm, canary_ratio: 1.8 }), undefined, 'the lab\'s own start-up takes the canary to 1.8x');
   assert.equal(disturbance({ ...calm, other_labs: [4242] }), 'another hellobench lab ran (pid 4242)');
   // A kernel without PSI still judges by what it has.
   assert.equal(disturbance({ canary_ms: 8, canary_ratio: 1 }), undefined);
