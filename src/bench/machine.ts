@@ -36,11 +36,11 @@ export const THRESHOLDS = {
   pressure_margin: 15,
   /** ...and this floor; */
   pressure_floor: 25,
-  /** before a cell has a reference (two undisturbed samples), I/O pressure counts above this. */
+  /** for a cell's first sample (no reference yet), I/O pressure counts above this. */
   io_pressure_unreferenced: 50,
 } as const;
 
-/** The pressure a cell shows on a calm machine: the median of its undisturbed samples so far. */
+/** The pressure a cell shows on a calm machine (see MachineWatch.reference). */
 export interface PressureReference { cpu?: number; io?: number }
 
 /** Why the sample counts as disturbed (the first figure over its threshold), or undefined. */
@@ -104,26 +104,24 @@ export function otherLabs(base = LAB_BASE): number[] {
 /** Watches the machine around each sample. One per run: the canary's fastest time and each cell's pressure reference are the run's. */
 export class MachineWatch {
   private fastest = Infinity;
-  private readonly calm = new Map<string, { cpu: number[]; io: number[] }>();
+  private readonly lowest = new Map<string, PressureReference>();
 
-  /** The cell's reference pressure: the median of its undisturbed samples, once it has two. */
+  /**
+   * The cell's reference pressure: the lowest it has shown in this run. Disturbance only adds
+   * pressure, so the lowest is the cell's own; a cell whose own work stalls more than a fixed
+   * floor (short samples on loopback) still gets samples it counts.
+   */
   reference(cell: string): PressureReference {
-    const h = this.calm.get(cell);
-    const med = (v: number[]) => (v.length >= 2 ? [...v].sort((a, b) => a - b)[(v.length - 1) >> 1] : undefined);
-    const cpu = h && med(h.cpu);
-    const io = h && med(h.io);
-    return { ...(cpu !== undefined ? { cpu } : {}), ...(io !== undefined ? { io } : {}) };
+    return { ...this.lowest.get(cell) };
   }
 
-  /** Judges a sample of `cell` and, when it is calm, lets its pressure inform the cell's reference. */
+  /** Judges a sample of `cell`, then lets its pressure lower the cell's reference. */
   judge(cell: string, f: MachineFigures): string | undefined {
     const why = disturbance(f, this.reference(cell));
-    if (!why) {
-      const h = this.calm.get(cell) ?? { cpu: [], io: [] };
-      if (f.cpu_pressure_pct !== undefined) h.cpu.push(f.cpu_pressure_pct);
-      if (f.io_pressure_pct !== undefined) h.io.push(f.io_pressure_pct);
-      this.calm.set(cell, h);
-    }
+    const low = this.lowest.get(cell) ?? {};
+    if (f.cpu_pressure_pct !== undefined) low.cpu = Math.min(low.cpu ?? Infinity, f.cpu_pressure_pct);
+    if (f.io_pressure_pct !== undefined) low.io = Math.min(low.io ?? Infinity, f.io_pressure_pct);
+    this.lowest.set(cell, low);
     return why;
   }
 

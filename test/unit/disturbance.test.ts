@@ -36,11 +36,17 @@ test('pressure is judged against the cell\'s calm level', () => {
   assert.equal(disturbance({ ...calm, io_pressure_pct: 38 }, { io: 5 }), 'I/O pressure 38.0% > 25.0% (cell\'s 5.0% + 15)');
   const watch = new MachineWatch();
   const fig = (io: number): MachineFigures => ({ ...calm, io_pressure_pct: io });
+  assert.deepEqual(watch.reference('py/nydus'), {});
+  assert.equal(watch.judge('py/nydus', fig(42)), undefined, 'a first sample is judged by the fixed limits');
+  assert.deepEqual(watch.reference('py/nydus'), { cpu: 12, io: 42 });
   assert.equal(watch.judge('py/nydus', fig(38)), undefined);
-  assert.deepEqual(watch.reference('py/nydus'), {}, 'one calm sample is no reference yet');
-  assert.equal(watch.judge('py/nydus', fig(42)), undefined);
   assert.equal(watch.judge('py/nydus', fig(90)), 'I/O pressure 90.0% > 53.0% (cell\'s 38.0% + 15)');
-  assert.equal(watch.reference('py/nydus').io, 38, 'a disturbed sample does not move the reference');
+  assert.equal(watch.reference('py/nydus').io, 38, 'the lowest so far: a disturbed sample does not raise it');
+  // Short samples whose own work stalls the CPU past the floor: the first is marked, the rest count.
+  const short = (cpu: number): MachineFigures => ({ ...calm, cpu_pressure_pct: cpu });
+  assert.equal(watch.judge('hello/estargz', short(30)), 'CPU pressure 30.0% > 25.0%');
+  assert.equal(watch.judge('hello/estargz', short(32)), undefined);
+  assert.equal(watch.judge('hello/estargz', short(28)), undefined);
   assert.deepEqual(watch.reference('py/legacy'), {});
 });
 
