@@ -104,24 +104,31 @@ export function otherLabs(base = LAB_BASE): number[] {
 /** Watches the machine around each sample. One per run: the canary's fastest time and each cell's pressure reference are the run's. */
 export class MachineWatch {
   private fastest = Infinity;
-  private readonly lowest = new Map<string, PressureReference>();
+  private readonly seen = new Map<string, { calm: MachineFigures[]; marked: MachineFigures[] }>();
 
   /**
-   * The cell's reference pressure: the lowest it has shown in this run. Disturbance only adds
-   * pressure, so the lowest is the cell's own; a cell whose own work stalls more than a fixed
-   * floor (short samples on loopback) still gets samples it counts.
+   * The cell's reference pressure: the lowest its calm samples showed in this run (disturbance
+   * only adds pressure). A cell whose own work stalls more than the fixed floor (short samples on
+   * loopback) has none calm at first: after two marked samples, the lower of those stands in.
    */
   reference(cell: string): PressureReference {
-    return { ...this.lowest.get(cell) };
+    const h = this.seen.get(cell);
+    const from = h?.calm.length ? h.calm : h && h.marked.length >= 2 ? h.marked : [];
+    const low = (k: 'cpu_pressure_pct' | 'io_pressure_pct') => {
+      const v = from.flatMap((f) => (f[k] === undefined ? [] : [f[k]!]));
+      return v.length ? Math.min(...v) : undefined;
+    };
+    const cpu = low('cpu_pressure_pct');
+    const io = low('io_pressure_pct');
+    return { ...(cpu !== undefined ? { cpu } : {}), ...(io !== undefined ? { io } : {}) };
   }
 
-  /** Judges a sample of `cell`, then lets its pressure lower the cell's reference. */
+  /** Judges a sample of `cell` and keeps its figures for the cell's reference. */
   judge(cell: string, f: MachineFigures): string | undefined {
     const why = disturbance(f, this.reference(cell));
-    const low = this.lowest.get(cell) ?? {};
-    if (f.cpu_pressure_pct !== undefined) low.cpu = Math.min(low.cpu ?? Infinity, f.cpu_pressure_pct);
-    if (f.io_pressure_pct !== undefined) low.io = Math.min(low.io ?? Infinity, f.io_pressure_pct);
-    this.lowest.set(cell, low);
+    const h = this.seen.get(cell) ?? { calm: [], marked: [] };
+    (why ? h.marked : h.calm).push(f);
+    this.seen.set(cell, h);
     return why;
   }
 
