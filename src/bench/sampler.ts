@@ -8,7 +8,7 @@ import type { Lab } from '../lab/lab.ts';
 import type { Mode } from '../systems/index.ts';
 import { SAMPLE_SCHEMA, type PhaseName, type Sample, type SampleStatus } from '../results/sample.ts';
 import { lastLines } from '../util/text.ts';
-import { MachineWatch } from './machine.ts';
+import type { MachineWatch } from './machine.ts';
 import { timeProcess, timeUntilLine, type PhaseResult } from './timer.ts';
 
 export interface SampleJob {
@@ -41,7 +41,8 @@ export function createArgv(rt: Runtime, w: Workload, mode: Mode, ref: string, id
 /** What a sample needs of the lab (a fake in the unit tests). */
 export type SampleLab = Pick<Lab, 'registryHost' | 'sampleContext' | 'linkRxBytes'>;
 
-export async function measureSample(lab: SampleLab, fetches: FetchLog, job: SampleJob, watch = new MachineWatch()): Promise<Sample> {
+/** `watch` is the run's: its canary reference and each cell's pressure level build up over the samples. */
+export async function measureSample(lab: SampleLab, fetches: FetchLog, job: SampleJob, watch: MachineWatch): Promise<Sample> {
   const { workload: w, mode } = job;
   const ref = `${lab.registryHost}/${job.image.name}`;
   const id = `hb-${job.index}-${w.name}`.slice(0, 60);

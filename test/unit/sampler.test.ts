@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
+import { MachineWatch } from '../../src/bench/machine.ts';
 import { measureSample, type SampleLab } from '../../src/bench/sampler.ts';
 import { parseCatalog } from '../../src/catalog/load.ts';
 import { FetchLog } from '../../src/lab/fetchlog.ts';
@@ -47,7 +48,7 @@ async function sample(system: SnapshotterSystem, w = hello!) {
   const log = join(dir, 'registry.log');
   writeFileSync(log, '');
   const mode: Mode = { name: 'fake-mode', tag: 'fake', system, options: {} };
-  return measureSample(lab(dir), new FetchLog(log), { workload: w, mode, image: { name: 'hb/hello:fake', compressed_bytes: 1000, layers: 2 }, round: 0, index: 3, seed: 9, runId: 'r' });
+  return measureSample(lab(dir), new FetchLog(log), { workload: w, mode, image: { name: 'hb/hello:fake', compressed_bytes: 1000, layers: 2 }, round: 0, index: 3, seed: 9, runId: 'r' }, new MachineWatch());
 }
 
 afterEach(() => {
