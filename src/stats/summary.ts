@@ -135,7 +135,7 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
     else byCell.set(k, [s]);
   }
   const cells: Cell[] = [];
-  const totals = new Map<string, number[]>();
+  /** Counted samples of each cell that has a total: what speed-ups compare. */
   const used = new Map<string, Sample[]>();
   for (const workload of workloads) {
     for (const mode of modes) {
@@ -144,26 +144,27 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
       for (const s of all) counts[s.status]++;
       const ok = all.filter((s) => counted(s, keep));
       const setAside = counts.ok - ok.length;
-      used.set(`${workload}\0${mode}`, ok);
       const stats: Cell['stats'] = {};
       for (const m of METRICS) {
         const v = ok.map((s) => metricOf(s, m)).filter((x): x is number => x !== undefined);
         if (v.length) stats[m] = stat(v, opts.percentile, rand);
       }
-      if (stats.total) totals.set(`${workload}\0${mode}`, ok.map((s) => s.total!));
+      if (stats.total) used.set(`${workload}\0${mode}`, ok);
       const shares = ok.filter((s) => s.image_bytes > 0).map((s) => ((s.bytes_fetched.pull ?? 0) + (s.bytes_fetched.create ?? 0) + (s.bytes_fetched.run ?? 0)) / s.image_bytes);
       cells.push({ workload, mode, counts, set_aside: setAside, stats, ...(shares.length ? { fetched_share: mean(shares) } : {}) });
     }
   }
   const speedups: SpeedUp[] = [];
   for (const workload of workloads) {
-    const base = totals.get(`${workload}\0legacy`);
-    if (!base) continue;
+    const legacy = used.get(`${workload}\0legacy`);
+    if (!legacy) continue;
+    const base = legacy.map((s) => s.total!);
     for (const mode of modes) {
-      const lazy = totals.get(`${workload}\0${mode}`);
-      if (mode === 'legacy' || !lazy) continue;
+      const other = used.get(`${workload}\0${mode}`);
+      if (mode === 'legacy' || !other) continue;
+      const lazy = other.map((s) => s.total!);
       const up: SpeedUp = { workload, mode, factor: median(base) / median(lazy), ci: ratioCI(base, lazy, rand) };
-      const ratios = pairedRatios(used.get(`${workload}\0legacy`)!, used.get(`${workload}\0${mode}`)!);
+      const ratios = pairedRatios(legacy, other);
       if (ratios.length) up.paired = { factor: median(ratios), ci: bootstrapMedianCI(ratios, rand), n: ratios.length };
       speedups.push(up);
     }
