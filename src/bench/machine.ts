@@ -4,6 +4,7 @@
 // verdict names the figure that crossed its threshold.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LAB_BASE } from '../paths.ts';
 
 /** Per-sample figures, all over the sample's own window (pull start to run end). */
@@ -14,6 +15,12 @@ export interface MachineFigures {
   cpu_pressure_pct?: number;
   io_pressure_pct?: number;
   memory_pressure_pct?: number;
+  /**
+   * CPU time taken by processes outside the lab (not hellobench, its children or the lab's
+   * container shims; kernel threads excluded, they work for everyone), as a share of the
+   * machine's CPU time, percent. Processes that start and end inside the sample are not seen.
+   */
+  foreign_cpu_pct?: number;
   /** A fixed CPU load timed just before the sample, in ms, and its ratio to the fastest of the run. */
   canary_ms: number;
   canary_ratio: number;
@@ -29,6 +36,8 @@ export interface MachineFigures {
  */
 export const THRESHOLDS = {
   steal_pct: 5,
+  /** A third of a core on 2 cores; calm runs show under 3% (README). */
+  foreign_cpu_pct: 15,
   memory_pressure_pct: 5,
   /** Samples the canary alone marked at 1.5-1.8x were no slower than their cell's others (README). */
   canary_ratio: 2,
@@ -47,6 +56,7 @@ export interface PressureReference { cpu?: number; io?: number }
 export function disturbance(f: MachineFigures, ref: PressureReference = {}, t = THRESHOLDS): string | undefined {
   if (f.other_labs?.length) return `another hellobench lab ran (pid ${f.other_labs.join(', ')})`;
   if (f.steal_pct !== undefined && f.steal_pct > t.steal_pct) return `CPU steal ${pct(f.steal_pct)} > ${t.steal_pct}%`;
+  if (f.foreign_cpu_pct !== undefined && f.foreign_cpu_pct > t.foreign_cpu_pct) return `CPU taken outside the lab ${pct(f.foreign_cpu_pct)} > ${t.foreign_cpu_pct}%`;
   if (f.canary_ratio > t.canary_ratio) return `canary ${f.canary_ratio.toFixed(2)}x its fastest > ${t.canary_ratio}x`;
   if (f.memory_pressure_pct !== undefined && f.memory_pressure_pct > t.memory_pressure_pct) return `memory pressure ${pct(f.memory_pressure_pct)} > ${t.memory_pressure_pct}%`;
   for (const [r, label, v] of [['cpu', 'CPU', f.cpu_pressure_pct], ['io', 'I/O', f.io_pressure_pct]] as const) {
@@ -94,6 +104,48 @@ export function canaryMs(): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
+interface ProcCpu { ppid: number; ticks: number }
+
+/** CPU ticks (user + system) and parent of every process, from /proc/<pid>/stat. */
+export function processCpu(): Map<number, ProcCpu> {
+  const all = new Map<number, ProcCpu>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let stat: string;
+    try { stat = readFileSync(`/proc/${d}/stat`, 'utf8'); } catch { continue; } // exited meanwhile
+    // The command name may hold spaces and parentheses: fields start after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    all.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+  }
+  return all;
+}
+
+/**
+ * Ticks spent between two process tables by processes outside the lab. The lab is this
+ * process and its descendants, and what descends from a process whose command line names the
+ * lab's directory (the container shims, which leave containerd's tree).
+ */
+export function foreignTicks(a: Map<number, ProcCpu>, b: Map<number, ProcCpu>, labDir: string, self = process.pid): number {
+  const labs = new Map<number, boolean>([[self, true], [0, false], [1, false], [2, false]]);
+  const isLab = (pid: number): boolean => {
+    const known = labs.get(pid);
+    if (known !== undefined) return known;
+    let mine = false;
+    try { mine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(labDir); } catch { /* exited */ }
+    const p = b.get(pid)?.ppid;
+    if (!mine && p !== undefined) mine = isLab(p);
+    labs.set(pid, mine);
+    return mine;
+  };
+  let ticks = 0;
+  for (const [pid, now] of b) {
+    const d = now.ticks - (a.get(pid)?.ticks ?? 0);
+    if (d <= 0 || pid === 2 || now.ppid === 2 || isLab(pid)) continue;
+    ticks += d;
+  }
+  return ticks;
+}
+
 /** Other hellobench labs whose owner is alive (their directories are lab-<pid>). */
 export function otherLabs(base = LAB_BASE): number[] {
   if (!existsSync(base)) return [];
@@ -104,12 +156,16 @@ export function otherLabs(base = LAB_BASE): number[] {
 /** Watches the machine around each sample. One per run: the canary's fastest time and each cell's pressure reference are the run's. */
 export class MachineWatch {
   private fastest = Infinity;
+
+  /** `labDir`: the run's lab directory; processes naming it belong to the run. */
+  constructor(private readonly labDir = join(LAB_BASE, `lab-${process.pid}`)) {}
   private readonly seen = new Map<string, { calm: MachineFigures[]; marked: MachineFigures[] }>();
 
   /**
    * The cell's reference pressure: the lowest its calm samples showed in this run (disturbance
    * only adds pressure). A cell whose own work stalls more than the fixed floor (short samples on
-   * loopback) has none calm at first: after two marked samples, the lower of those stands in.
+   * loopback) has none calm at first: after two samples marked by pressure alone, the lower of
+   * those stands in.
    */
   reference(cell: string): PressureReference {
     const h = this.seen.get(cell);
@@ -127,7 +183,11 @@ export class MachineWatch {
   judge(cell: string, f: MachineFigures): string | undefined {
     const why = disturbance(f, this.reference(cell));
     const h = this.seen.get(cell) ?? { calm: [], marked: [] };
-    (why ? h.marked : h.calm).push(f);
+    // Only a sample marked by its pressure alone may stand in for a reference: one that
+    // another cause marked (steal, foreign CPU, canary, another lab) says nothing of the cell.
+    const { cpu_pressure_pct: _c, io_pressure_pct: _i, ...rest } = f;
+    if (!why) h.calm.push(f);
+    else if (!disturbance(rest)) h.marked.push(f);
     this.seen.set(cell, h);
     return why;
   }
@@ -145,16 +205,18 @@ export class MachineWatch {
     this.fastest = Math.min(this.fastest, canary);
     const fastest = this.fastest;
     const labs = new Set(otherLabs());
+    const procs = processCpu();
     const a = snapshot();
     return () => {
       const b = snapshot();
+      const foreign = foreignTicks(procs, processCpu(), this.labDir);
       for (const pid of otherLabs()) labs.add(pid);
       const wallUs = Number(b.ns - a.ns) / 1e3;
       const share = (r: 'cpu' | 'io' | 'memory') =>
         a.psi[r] !== undefined && b.psi[r] !== undefined && wallUs > 0 ? round(((b.psi[r]! - a.psi[r]!) / wallUs) * 100) : undefined;
       const all = b.all - a.all;
       const f: MachineFigures = {
-        ...(all > 0 ? { steal_pct: round(((b.steal - a.steal) / all) * 100) } : {}),
+        ...(all > 0 ? { steal_pct: round(((b.steal - a.steal) / all) * 100), foreign_cpu_pct: round(Math.min(100, (foreign / all) * 100)) } : {}),
         canary_ms: round(canary), canary_ratio: round(canary / fastest),
       };
       for (const [r, key] of [['cpu', 'cpu_pressure_pct'], ['io', 'io_pressure_pct'], ['memory', 'memory_pressure_pct']] as const) {

@@ -36,7 +36,7 @@ export function samplesCsv(samples: readonly Sample[]): string {
     image_bytes: s.image_bytes, fetched_pull: s.bytes_fetched.pull ?? '', fetched_create: s.bytes_fetched.create ?? '',
     fetched_run: s.bytes_fetched.run ?? '', fetched_total: s.bytes_fetched.total, lazy_mounts: s.lazy_mounts ?? '',
     started_at: s.started_at, image: s.image, disturbed: s.disturbed ?? '',
-    steal_pct: s.machine?.steal_pct ?? '', cpu_pressure_pct: s.machine?.cpu_pressure_pct ?? '', io_pressure_pct: s.machine?.io_pressure_pct ?? '',
+    steal_pct: s.machine?.steal_pct ?? '', foreign_cpu_pct: s.machine?.foreign_cpu_pct ?? '', cpu_pressure_pct: s.machine?.cpu_pressure_pct ?? '', io_pressure_pct: s.machine?.io_pressure_pct ?? '',
     memory_pressure_pct: s.machine?.memory_pressure_pct ?? '', canary_ms: s.machine?.canary_ms ?? '', canary_ratio: s.machine?.canary_ratio ?? '',
   })), { header: true });
 }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { disturbance, MachineWatch, otherLabs, THRESHOLDS, type MachineFigures } from '../../src/bench/machine.ts';
+import { disturbance, foreignTicks, MachineWatch, processCpu, otherLabs, THRESHOLDS, type MachineFigures } from '../../src/bench/machine.ts';
 import { counted } from '../../src/results/sample.ts';
 import { compareRuns } from '../../src/stats/compare.ts';
 import { pairedRatios, summarize, unsureCells } from '../../src/stats/summary.ts';
@@ -52,6 +53,10 @@ test('pressure is judged against the cell\'s calm level', () => {
   assert.equal(watch.judge('hello/estargz', cpu(28)), undefined);
   assert.equal(watch.judge('hello/estargz', cpu(31)), undefined);
   assert.equal(watch.reference('hello/estargz').cpu, 28);
+  // Samples marked by a process outside the lab are no reference, however many.
+  const hog = (c: number): MachineFigures => ({ ...calm, cpu_pressure_pct: c, foreign_cpu_pct: 70 });
+  for (const c of [56, 54, 52]) assert.equal(watch.judge('hello/legacy', hog(c)), 'CPU taken outside the lab 70.0% > 15%');
+  assert.equal(watch.judge('hello/legacy', cpu(51)), 'CPU pressure 51.0% > 25.0%');
   assert.deepEqual(watch.reference('py/legacy'), {});
 });
 
@@ -65,6 +70,27 @@ test('the machine watch reads real kernel figures over a window', async () => {
   assert.ok(f.steal_pct !== undefined && f.steal_pct >= 0 && f.steal_pct <= 100, JSON.stringify(f));
   for (const k of ['cpu_pressure_pct', 'io_pressure_pct', 'memory_pressure_pct'] as const) {
     if (f[k] !== undefined) assert.ok(f[k]! >= 0 && f[k]! <= 100.5, `${k} ${f[k]}`);
+  }
+});
+
+test('CPU taken outside the lab is counted; the lab\'s own processes and those naming its directory are not', async () => {
+  assert.equal(disturbance({ ...calm, foreign_cpu_pct: 41.5 }), 'CPU taken outside the lab 41.5% > 15%');
+  const spin = (...args: string[]) => spawn(process.execPath, ['-e', 'for (;;);', ...args], { stdio: 'ignore' });
+  const busy = [spin(), spin('/var/lib/hellobench-test/lab-1')];
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const a = processCpu();
+    await new Promise((r) => setTimeout(r, 600));
+    const b = processCpu();
+    // Seen from an unrelated process, the first spinner is foreign and the one naming the lab is not.
+    const outside = foreignTicks(a, b, '/var/lib/hellobench-test/lab-1', 2147483646);
+    assert.ok(outside >= 20, `one busy loop for 0.6 s took ${outside} ticks`);
+    assert.ok(outside <= 75, `the spinner naming the lab is not counted (${outside} ticks)`);
+    // Seen from this process, both are its children: nothing foreign beyond the machine's background.
+    const own = foreignTicks(a, b, '/var/lib/hellobench-test/lab-1');
+    assert.ok(own < outside / 2, `children are the lab's (${own} vs ${outside} ticks)`);
+  } finally {
+    for (const p of busy) p.kill('SIGKILL');
   }
 });
 
