@@ -9,6 +9,7 @@ import { median } from 'simple-statistics';
 import { loadReportInput } from '../src/report/input.ts';
 import { summarize } from '../src/stats/summary.ts';
 import { markdownTable } from '../src/report/markdown.ts';
+import type { RunOptions } from '../src/results/metadata.ts';
 
 const args = process.argv.slice(2);
 const compareFiles: string[] = [];
@@ -38,7 +39,7 @@ for (const dir of args) {
   const paired = summary.speedups.flatMap((s) => (s.paired && s.paired.n > 1 ? [(s.paired.ci[1] - s.paired.ci[0]) / s.paired.factor] : []));
   const narrower = summary.speedups.filter((s) => s.paired && s.paired.n > 1 && s.paired.ci[1] - s.paired.ci[0] < s.ci[1] - s.ci[0]).length;
   const setAside = summary.cells.reduce((n, c) => n + c.set_aside, 0);
-  const o = meta?.options ?? {};
+  const o: Partial<RunOptions> = meta?.options ?? {};
   const until = o.until_ci === undefined ? '-' : `±${String(o.until_ci)}%: ${meta?.rounds} rounds, ${meta?.unsure?.length ? `${meta.unsure.length} cell(s) short: ${meta.unsure.map((u) => `${u.workload} ${u.mode} ±${u.half_width_pct?.toFixed(1) ?? '?'}%`).join(', ')}` : 'all cells met'}`;
   rows.push([dir, String(o.order ?? 'shuffled (before --order)'), `${samples.length} (${setAside} set aside)`, spread(cv), spread(width), `${spread(paired)}; narrower in ${narrower} of ${width.length}`, until]);
   for (const c of summary.cells) {

@@ -1,14 +1,16 @@
 // run: prepare what is missing, then measure every planned sample on a cold lab.
 import { join } from 'node:path';
-import { DEFAULT_ORDER, ORDERS, rounds, type Order } from '../bench/plan.ts';
+import { ORDERS, rounds, type Order } from '../bench/plan.ts';
 import { MachineWatch, otherLabs } from '../bench/machine.ts';
 import { measureSample, type SampleJob } from '../bench/sampler.ts';
 import { FetchLog } from '../lab/fetchlog.ts';
 import { containerdBuild } from '../lab/containerd.ts';
-import { describe, LinkError, resolveLink } from '../lab/link.ts';
+import { describe, LinkError, resolveLink, type LinkSpec } from '../lab/link.ts';
 import { probeLink, probeSize, pushProbeBlob } from '../lab/probe.ts';
 import { oneLine } from '../util/text.ts';
-import { collectVersions, hostInfo, RESULTS_FORMAT, writeMeta, type RunMeta } from '../results/metadata.ts';
+import { collectVersions, hostInfo, RESULTS_FORMAT, writeMeta, type RunMeta, type RunOptions } from '../results/metadata.ts';
+import type { Workload } from '../catalog/schema.ts';
+import type { Mode } from '../systems/index.ts';
 import { SAMPLE_SCHEMA, type Sample } from '../results/sample.ts';
 import { unsureCells } from '../stats/summary.ts';
 import { SampleStore } from '../results/store.ts';
@@ -33,6 +35,7 @@ export interface RunCliOptions extends SelectionOptions {
   untilCi?: string;
   maxSamples?: string;
   keepDisturbed?: boolean;
+  shard?: string;
 }
 
 /** A disturbed sample (set aside) is taken again at the end of its round, at most this many times. */
@@ -46,8 +49,23 @@ function positiveInt(v: string, flag: string): number {
   return n;
 }
 
-export async function runCommand(opts: RunCliOptions): Promise<number> {
-  const { workloads, modes } = select(opts, true);
+/** A shard's share of the selection: every n-th image, so all modes of an image stay together. */
+export function shardOf<T>(items: readonly T[], index: number, count: number): T[] {
+  return items.filter((_, k) => k % count === index - 1);
+}
+
+function parseShard(v: string, images: number): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || index < 1 || count < 1 || index > count) throw new UsageError(`--shard: expected i/n with 1 <= i <= n, such as 1/2, got "${v}"`);
+  if (count > images) throw new UsageError(`--shard ${v}: the selection has ${images} image(s), so at most ${images} shards`);
+  return { index, count };
+}
+
+/** Checks the options and resolves them into what run.json records (no lab needed). */
+export function resolveRun(opts: RunCliOptions): { options: RunOptions; workloads: Workload[]; modes: Mode[]; link: LinkSpec; maxRounds: number } {
+  const { workloads: selected, modes } = select(opts, true);
   const minRounds = positiveInt(opts.samples, '--samples');
   if (!ORDERS.includes(opts.order as Order)) throw new UsageError(`--order: expected ${ORDERS.join(' or ')}, got "${opts.order}"`);
   const order = opts.order as Order;
@@ -59,7 +77,6 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   if (opts.maxSamples !== undefined && untilCi === undefined) throw new UsageError('--max-samples: only with --until-ci (without it, --samples is the number of samples)');
   const maxRounds = untilCi === undefined ? minRounds : opts.maxSamples !== undefined ? positiveInt(opts.maxSamples, '--max-samples') : Math.max(minRounds, DEFAULT_MAX_ROUNDS);
   if (maxRounds < minRounds) throw new UsageError(`--max-samples ${maxRounds} is below --samples ${minRounds}: --samples is where --until-ci starts`);
-  const keepDisturbed = opts.keepDisturbed ?? false;
   const p = Number(opts.percentile);
   if (!(p > 0 && p <= 100)) throw new UsageError(`--percentile: expected a number in (0, 100], got "${opts.percentile}"`);
   let link;
@@ -68,7 +85,27 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   } catch (err) {
     throw new UsageError((err as LinkError).message);
   }
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, selected.length);
+  // Shards run on different machines: only a given seed gives them one plan.
+  if (shard && opts.seed === undefined) throw new UsageError('--shard: give --seed too, so that every shard follows the same plan');
   const seed = opts.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positiveInt(opts.seed, '--seed');
+  const workloads = shard ? shardOf(selected, shard.index, shard.count) : selected;
+  const options: RunOptions = {
+    link: opts.link, ...(opts.bandwidth ? { bandwidth: opts.bandwidth } : {}), ...(opts.rtt ? { rtt: opts.rtt } : {}),
+    workloads: opts.workloads, only: opts.only ?? null, ...(opts.category ? { category: opts.category } : {}),
+    ...(opts.sourceRegistry ? { source_registry: opts.sourceRegistry } : {}),
+    workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), containerd: opts.containerd, samples: minRounds, order,
+    ...(untilCi !== undefined ? { until_ci: untilCi, max_samples: maxRounds } : {}), keep_disturbed: opts.keepDisturbed ?? false, seed, percentile: p,
+    ...(shard ? { shard: { ...shard, of: selected.map((w) => w.name) } } : {}),
+  };
+  return { options, workloads, modes, link, maxRounds };
+}
+
+export async function runCommand(opts: RunCliOptions): Promise<number> {
+  const { options, workloads, modes, link, maxRounds } = resolveRun(opts);
+  const { samples: minRounds, seed, percentile: p, until_ci: untilCi } = options;
+  const order = options.order as Order;
+  const keepDisturbed = options.keep_disturbed ?? false;
   const runId = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
   const outDir = opts.out ?? join('results', runId);
   const store = new SampleStore(outDir);
@@ -78,7 +115,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   const meta: RunMeta = {
     format: RESULTS_FORMAT, run_id: runId, started_at: new Date().toISOString(), outcome: 'running',
     command: process.argv.slice(2),
-    options: { link: opts.link, ...(opts.bandwidth ? { bandwidth: opts.bandwidth } : {}), ...(opts.rtt ? { rtt: opts.rtt } : {}), workloads: opts.workloads, only: opts.only ?? null, ...(opts.category ? { category: opts.category } : {}), ...(opts.sourceRegistry ? { source_registry: opts.sourceRegistry } : {}), workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), containerd: opts.containerd, samples: minRounds, order, ...(untilCi !== undefined ? { until_ci: untilCi, max_samples: maxRounds } : {}), keep_disturbed: keepDisturbed, seed, percentile: p },
+    options,
     systems: Object.fromEntries([...new Set(modes.map((m) => m.system))].map((s) => [s.name, s.title])),
     host: hostInfo(), versions: await collectVersions(containerdBuild(opts.containerd), modes), link: { ...link, registry: '' },
     planned_samples: 0, prepared: [], prepare_failures: [],

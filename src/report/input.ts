@@ -1,8 +1,8 @@
 // What every exporter gets: the samples, the run's metadata and the summary of both.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { orderModes } from '../systems/index.ts';
-import { RESULTS_FORMAT, type RunMeta } from '../results/metadata.ts';
+import { readMeta, type RunMeta } from '../results/metadata.ts';
 import { SAMPLE_SCHEMA, type Sample } from '../results/sample.ts';
 import { loadSamples, META_FILE } from '../results/store.ts';
 import { summarize, type Summary } from '../stats/summary.ts';
@@ -38,15 +38,12 @@ export function loadReportInput(dir: string, opts: ReportOptions): ReportInput {
   let meta: RunMeta | null = null;
   if (existsSync(metaFile)) {
     try {
-      meta = JSON.parse(readFileSync(metaFile, 'utf8')) as RunMeta;
-    } catch {
-      warnings.push(`${metaFile}: unreadable; the report lacks the run's environment`);
+      meta = readMeta(metaFile);
+    } catch (err) {
+      throw new ReportError((err as Error).message);
     }
   } else {
     warnings.push(`${metaFile}: missing; the report lacks the run's environment`);
-  }
-  if (meta && meta.format > RESULTS_FORMAT) {
-    throw new ReportError(`${metaFile}: results format ${meta.format} is newer than this hellobench reads (${RESULTS_FORMAT}); update hellobench`);
   }
   const newer = loaded.samples.find((s) => s.schema > SAMPLE_SCHEMA);
   if (newer) throw new ReportError(`${dir}: samples of schema ${newer.schema} are newer than this hellobench reads (${SAMPLE_SCHEMA}); update hellobench`);
@@ -54,10 +51,10 @@ export function loadReportInput(dir: string, opts: ReportOptions): ReportInput {
   if (samples.length === 0) throw new ReportError(`${dir}: no complete sample to report on (the run ended before its first sample)`);
 
   const seen = (key: 'workload' | 'mode') => [...new Set(samples.map((s) => s[key]))];
-  const workloads = (meta?.options.workload_names as string[] | undefined) ?? seen('workload');
-  const planned = (meta?.options.modes as string[] | undefined) ?? seen('mode');
+  const workloads = meta?.options.workload_names ?? seen('workload');
+  const planned = meta?.options.modes ?? seen('mode');
   const modes = orderModes(planned);
-  const seed = Number(meta?.options.seed ?? 1);
+  const seed = meta?.options.seed ?? 1;
   const keepDisturbed = opts.keepDisturbed ?? meta?.options.keep_disturbed === true;
   return { dir, samples, meta, warnings, summary: summarize(samples, { percentile: opts.percentile, seed, workloads, modes, keepDisturbed }) };
 }

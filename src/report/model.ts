@@ -4,7 +4,7 @@ import { THRESHOLDS } from '../bench/machine.ts';
 import { systemOf } from '../systems/index.ts';
 import type { ReportInput } from './input.ts';
 import { describe } from '../lab/link.ts';
-import type { RunMeta } from '../results/metadata.ts';
+import { repeatArgs, shellQuote, type RunMeta } from '../results/metadata.ts';
 import { fidelity, type FidelityRow, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
 import type { LinkSpec } from '../lab/link.ts';
 
@@ -92,14 +92,8 @@ export function buildModel(input: ReportInput): ReportModel {
     ['order', `${String(meta.options.order ?? 'shuffled')}${meta.options.until_ci !== undefined ? `; --until-ci ${String(meta.options.until_ci)} (at most ${String(meta.options.max_samples)} rounds), ${meta.rounds ?? '?'} rounds taken` : ''}`],
     ['seed', String(meta.options.seed)],
   ] : [['run', 'run.json is missing: environment unknown']];
-  const o = meta?.options ?? {};
   const reproduce = meta
-    ? ['scripts/bench.sh', '--workloads', String(o.workloads), ...(o.only ? ['--only', String(o.only)] : []),
-      '--modes', (o.modes as string[]).join(','), '--samples', String(o.samples), '--seed', String(o.seed), '--percentile', String(p),
-      ...([['--link', 'link'], ['--bandwidth', 'bandwidth'], ['--rtt', 'rtt'], ['--category', 'category'], ['--source-registry', 'source_registry'], ['--containerd', 'containerd'],
-        ['--order', 'order'], ['--until-ci', 'until_ci'], ['--max-samples', 'max_samples']] as const)
-        .flatMap(([flag, key]) => (o[key] !== undefined && o[key] !== null && o[key] !== '' ? [flag, String(o[key])] : [])),
-      ...(o.keep_disturbed ? ['--keep-disturbed'] : [])].join(' ')
+    ? repeatArgs(meta.options).map(shellQuote).join(' ')
     : 'unknown (run.json is missing)';
   const notes = [
     `Phases at the ${p}th percentile of ok samples (linear interpolation); the total is pull + create + run per sample, so its percentile is not the sum of the phase percentiles.`,

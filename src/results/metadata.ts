@@ -1,40 +1,145 @@
 // run.json: what was run, on what, with which versions; written before the first sample
 // and completed at the end, so an interrupted run still says what it was.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { z } from 'zod';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerdBuild } from '../lab/containerd.ts';
 import { toolVersion, type ToolName } from '../lab/tools.ts';
 import type { Mode } from '../systems/index.ts';
-import type { LinkSpec } from '../lab/link.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { META_FILE, writeAtomic } from './store.ts';
-import type { UnsureCell } from '../stats/summary.ts';
 
 export const RESULTS_FORMAT = 1;
 
-export interface RunMeta {
-  format: number;
-  run_id: string;
-  started_at: string;
-  finished_at?: string;
-  /** complete | interrupted (a reason) */
-  outcome: string;
-  command: string[];
-  options: Record<string, unknown>;
-  host: { kernel: string; cpu: string; cores: number; memory_gib: number };
-  versions: Record<string, string>;
+const cellRef = z.object({ workload: z.string(), mode: z.string() });
+
+/** What `run` was told, resolved: enough to repeat the run (see repeatArgs). */
+export const RunOptionsSchema = z.object({
+  workloads: z.string(),
+  only: z.string().nullable().optional(),
+  category: z.string().optional(),
+  source_registry: z.string().optional(),
+  /** The images this run measured (a shard's share of the selection). */
+  workload_names: z.array(z.string()),
+  modes: z.array(z.string()),
+  /** Absent in runs from before --containerd existed (they ran 1.6). */
+  containerd: z.string().optional(),
+  link: z.string(),
+  bandwidth: z.string().optional(),
+  rtt: z.string().optional(),
+  samples: z.number().int().positive(),
+  order: z.string().optional(),
+  until_ci: z.number().optional(),
+  max_samples: z.number().int().optional(),
+  keep_disturbed: z.boolean().optional(),
+  seed: z.number().int(),
+  percentile: z.number(),
+  /** `--shard index/count` and the whole selection the shards split. */
+  shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive(), of: z.array(z.string()) }).optional(),
+});
+export type RunOptions = z.infer<typeof RunOptionsSchema>;
+
+const measured = z.object({
+  rtt_ms: z.number(), connect_ms: z.number().optional(), request_ms: z.object({ link: z.number(), direct: z.number() }),
+  throughput_bps: z.number(), probe_bytes: z.number(),
+});
+
+/** A shard's part of a merged result set: who measured which images. */
+export const ShardPartSchema = z.object({
+  index: z.number().int().positive(),
+  count: z.number().int().positive(),
+  dir: z.string(),
+  run_id: z.string(),
+  runner: z.string(),
+  workloads: z.array(z.string()),
+  samples: z.number().int(),
+  started_at: z.string(),
+  finished_at: z.string().optional(),
+  outcome: z.string(),
+  host: z.object({ kernel: z.string(), cpu: z.string(), cores: z.number(), memory_gib: z.number() }),
+  link_measured: measured.optional(),
+});
+export type ShardPart = z.infer<typeof ShardPartSchema>;
+
+export const RunMetaSchema = z.object({
+  format: z.number().int(),
+  run_id: z.string(),
+  started_at: z.string(),
+  finished_at: z.string().optional(),
+  /** running | complete | interrupted: <why> */
+  outcome: z.string(),
+  command: z.array(z.string()),
+  options: RunOptionsSchema,
+  /** `runner`: the machine's name (GitHub's runner name when set); absent in older runs. */
+  host: z.object({ kernel: z.string(), cpu: z.string(), cores: z.number(), memory_gib: z.number(), runner: z.string().optional() }),
+  versions: z.record(z.string()),
   /** The systems of the run's modes: name and what it is (how it mounts here). */
-  systems?: Record<string, string>;
-  link: LinkSpec & { registry: string; measured?: { rtt_ms: number; connect_ms?: number; request_ms: { link: number; direct: number }; throughput_bps: number; probe_bytes: number }; warnings?: string[] };
+  systems: z.record(z.string()).optional(),
+  link: z.object({
+    profile: z.string(), bandwidth: z.number().optional(), rttMs: z.number().optional(), registry: z.string(),
+    measured: measured.optional(), warnings: z.array(z.string()).optional(),
+  }),
   /** Samples the run set out to take (with --until-ci: its first --samples rounds). */
-  planned_samples: number;
+  planned_samples: z.number().int(),
   /** Rounds taken. */
-  rounds?: number;
+  rounds: z.number().int().optional(),
   /** With --until-ci: the cells whose median interval was still wider than asked when the run stopped. */
-  unsure?: UnsureCell[];
-  prepared: unknown[];
-  prepare_failures: unknown[];
+  unsure: z.array(cellRef.extend({ n: z.number(), half_width_pct: z.number().optional() })).optional(),
+  prepared: z.array(z.unknown()),
+  prepare_failures: z.array(z.unknown()),
+  /** A merged result set: its shards. */
+  shards: z.array(ShardPartSchema).optional(),
+});
+export type RunMeta = z.infer<typeof RunMetaSchema>;
+
+export class MetaError extends Error {}
+
+/** Reads and validates run.json; a malformed one is named with the field that is wrong. */
+export function readMeta(file: string): RunMeta {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new MetaError(`${file}: unreadable (${(err as Error).message.split('\n')[0]})`);
+  }
+  const format = (raw as { format?: unknown } | null)?.format;
+  if (typeof format === 'number' && format > RESULTS_FORMAT) {
+    throw new MetaError(`${file}: results format ${format} is newer than this hellobench reads (${RESULTS_FORMAT}); update hellobench`);
+  }
+  const parsed = RunMetaSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new MetaError(`${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** The flags of `run` each option comes from; repeatArgs and the tests use the same list. */
+export const OPTION_FLAGS = [
+  ['workloads', '--workloads'], ['only', '--only'], ['category', '--category'], ['source_registry', '--source-registry'],
+  ['containerd', '--containerd'], ['link', '--link'], ['bandwidth', '--bandwidth'], ['rtt', '--rtt'],
+  ['samples', '--samples'], ['seed', '--seed'], ['percentile', '--percentile'], ['order', '--order'],
+  ['until_ci', '--until-ci'], ['max_samples', '--max-samples'],
+] as const satisfies readonly (readonly [keyof RunOptions, string])[];
+
+/** Quotes an argument for a POSIX shell when it needs it. */
+export function shellQuote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The README's benchmark command with the flags that repeat this run (same plan, seed and link). */
+export function repeatArgs(o: RunOptions): string[] {
+  const args = ['scripts/bench.sh'];
+  for (const [key, flag] of OPTION_FLAGS) {
+    const v = o[key];
+    if (v !== undefined && v !== null && v !== '') args.push(flag, String(v));
+  }
+  args.push('--modes', o.modes.join(','));
+  if (o.keep_disturbed) args.push('--keep-disturbed');
+  if (o.shard) args.push('--shard', `${o.shard.index}/${o.shard.count}`);
+  return args;
 }
 
 /** Versions of hellobench and of every component the run drives: its containerd and its modes' systems. */
@@ -52,7 +157,9 @@ export async function collectVersions(containerd: ContainerdBuild, modes: readon
 }
 
 export function hostInfo(): RunMeta['host'] {
-  return { kernel: release(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30) };
+  // GitHub names its runners; elsewhere the host name says which machine measured.
+  const runner = process.env.RUNNER_NAME || hostname();
+  return { kernel: release(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30), runner };
 }
 
 export function writeMeta(dir: string, meta: RunMeta): void {

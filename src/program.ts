@@ -1,0 +1,66 @@
+// The command line: every command, its options and help; each command lives in src/commands/.
+import { Command, Option } from 'commander';
+import { MODE_NAMES } from './systems/index.ts';
+import { CONTAINERDS, DEFAULT_CONTAINERD } from './lab/containerd.ts';
+import { DEFAULT_PROFILE, PROFILES } from './lab/link.ts';
+import { DEFAULT_WORKLOADS } from './commands/common.ts';
+import { DEFAULT_ORDER, ORDERS } from './bench/plan.ts';
+import { doctorCommand } from './commands/doctor.ts';
+import { prepareCommand } from './commands/prepare.ts';
+import { DEFAULT_MAX_ROUNDS, runCommand } from './commands/run.ts';
+import { reportCommand } from './commands/report.ts';
+import { compareCommand } from './commands/compare.ts';
+import { fidelityCommand } from './commands/fidelity.ts';
+
+/** A fresh program; tests parse with it to check that recorded options repeat a run. */
+export function buildProgram(): Command {
+  const program = new Command('hellobench')
+    .description('Measures container start-up (pull, create, run) with lazily pulled images on a real containerd lab')
+    .showHelpAfterError();
+
+  const selection = (cmd: Command) => cmd
+    .option('--workloads <file>', 'workload catalogue (YAML)', DEFAULT_WORKLOADS)
+    .option('--only <names>', 'comma-separated workload names to keep')
+    .option('--category <names>', 'comma-separated categories to keep (distro, database, language, web-server, other)')
+    .addOption(new Option('--modes <list>', `comma-separated modes (${MODE_NAMES.join(', ')})`).default(MODE_NAMES.join(',')))
+    .option('--source-registry <host>', 'registry to copy `ref:` images from, instead of the one in the reference')
+    .addOption(new Option('--containerd <version>', `containerd the lab runs: ${Object.values(CONTAINERDS).map((c) => `${c.id} (${c.label})`).join(', ')}`).default(DEFAULT_CONTAINERD));
+
+  program.command('doctor').description('check that every component the lab needs is here')
+    .action(async () => { process.exitCode = await doctorCommand(); });
+
+  selection(program.command('prepare').description('build, convert and push every image the workloads need (cached)'))
+    .action(async (opts) => { process.exitCode = await prepareCommand(opts); });
+
+  selection(program.command('run').description('prepare what is missing, then measure pull/create/run of every workload and mode'))
+    .option('--samples <n>', 'samples per workload and mode (rounds)', '5')
+    .option('--seed <n>', 'seed of the per-round shuffle (random when absent; recorded)')
+    .option('--out <dir>', 'results directory (default: results/<timestamp>)')
+    .option('--percentile <p>', 'percentile shown in result.csv and the tables', '95')
+    .addOption(new Option('--link <profile>', `link to the registry: ${Object.entries(PROFILES).map(([k, v]) => `${k}${v.bandwidth ? ` (${v.bandwidth / 1e6} Mbit/s, ${v.rttMs} ms RTT)` : ' (no shaping)'}`).join(', ')}`).default(DEFAULT_PROFILE))
+    .option('--bandwidth <rate>', 'override the profile\'s bandwidth, e.g. 50mbit')
+    .option('--rtt <time>', 'override the profile\'s round-trip time, e.g. 30ms')
+    .option('--order <order>', `sample order per round: ${ORDERS.join(' or ')} (shuffled: the whole round; blocked: an image's modes back to back, shuffled)`, DEFAULT_ORDER)
+    .option('--until-ci <percent>', 'add whole rounds until every median\'s 95% interval is within ±percent of it (--samples rounds first)')
+    .option('--max-samples <n>', `with --until-ci: at most this many rounds (default ${DEFAULT_MAX_ROUNDS})`)
+    .option('--keep-disturbed', 'count samples taken while the machine was disturbed (by default they are set aside and taken again)')
+    .option('--shard <i/n>', 'measure the i-th of n shares of the images (every n-th image, all its modes; needs --seed); `merge` joins them')
+    .action(async (opts) => { process.exitCode = await runCommand(opts); });
+
+  program.command('report').argument('<results-dir>').description('(re)build CSV, Markdown, charts, HTML and badge from a run\'s samples')
+    .option('--percentile <p>', 'percentile shown per phase', '95')
+    .option('--keep-disturbed', 'count samples taken while the machine was disturbed (default: as the run did)')
+    .action(async (dir, opts) => { process.exitCode = await reportCommand(dir, opts); });
+
+  program.command('compare').argument('<base-dir>').argument('<new-dir>').description('what changed between two runs, beyond the noise of both')
+    .option('--out <dir>', 'where compare.md and compare.html go (default: the new run\'s directory)')
+    .option('--fail-on-regression', 'exit 1 when any image x mode got slower beyond the noise')
+    .option('--min-change <percent>', 'smallest change of a median that counts, in percent', '5')
+    .option('--keep-disturbed', 'count samples taken while the machine was disturbed')
+    .action(async (base, next, opts) => { process.exitCode = await compareCommand(base, next, opts); });
+
+  program.command('fidelity').argument('<results-dir>').description('check each legacy pull against the floor its link sets (exit 1 if bytes bypassed the link)')
+    .action((dir) => { process.exitCode = fidelityCommand(dir); });
+
+  return program;
+}

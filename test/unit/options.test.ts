@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { resolveRun, shardOf, type RunCliOptions } from '../../src/commands/run.ts';
+import { UsageError } from '../../src/commands/errors.ts';
+import { buildProgram } from '../../src/program.ts';
+import { OPTION_FLAGS, repeatArgs, RunMetaSchema, shellQuote, type RunOptions } from '../../src/results/metadata.ts';
+
+/** What `hellobench run ARGS` resolves to, parsed by the real command line. */
+async function resolved(args: string[]): Promise<RunOptions> {
+  const program = buildProgram().exitOverride();
+  let got: RunCliOptions | undefined;
+  program.commands.find((c) => c.name() === 'run')!.action((opts: RunCliOptions) => { got = opts; });
+  await program.parseAsync(['node', 'hellobench', 'run', ...args]);
+  return resolveRun(got!).options;
+}
+
+test('the command a report prints repeats the run: every recorded option comes back the same', async () => {
+  const runs = [
+    ['--workloads', 'workloads/smoke.yaml', '--seed', '4'],
+    ['--workloads', 'workloads/smoke.yaml', '--only', 'hello,server', '--modes', 'legacy,estargz', '--samples', '3', '--seed', '9', '--link', 'wan',
+      '--bandwidth', '50mbit', '--rtt', '30ms', '--containerd', '1.6', '--order', 'blocked', '--until-ci', '5', '--max-samples', '8', '--keep-disturbed', '--percentile', '90'],
+    ['--workloads', 'workloads/debian.yaml', '--category', 'language', '--source-registry', 'mirror.example/library', '--seed', '2', '--shard', '2/3'],
+  ];
+  for (const args of runs) {
+    const first = await resolved(args);
+    const again = repeatArgs(first);
+    assert.equal(again[0], 'scripts/bench.sh');
+    assert.deepEqual(await resolved(again.slice(1)), first, again.join(' '));
+  }
+  // Every option that changes the plan has its flag.
+  const recorded = new Set<string>([...OPTION_FLAGS.map(([k]) => k), 'modes', 'keep_disturbed', 'shard', 'workload_names']);
+  for (const key of Object.keys(RunMetaSchema.shape.options.shape)) assert.ok(recorded.has(key), `option ${key} has no flag in repeatArgs`);
+  assert.equal(shellQuote("it's here"), `'it'\\''s here'`);
+  assert.equal(shellQuote('a/b-c_d.yaml'), 'a/b-c_d.yaml');
+});
+
+test('shards: every image on exactly one shard, all its modes with it; bad shards are usage errors', async () => {
+  const names = ['a', 'b', 'c', 'd', 'e'];
+  for (const n of [1, 2, 3, 5]) {
+    const all = Array.from({ length: n }, (_, i) => shardOf(names, i + 1, n)).flat();
+    assert.deepEqual([...all].sort(), names, `${n} shards`);
+  }
+  const s = await resolved(['--workloads', 'workloads/smoke.yaml', '--seed', '1', '--shard', '2/2', '--modes', 'legacy,nydus']);
+  assert.deepEqual(s.shard, { index: 2, count: 2, of: ['hello', 'checksum', 'server', 'script'] });
+  assert.deepEqual(s.workload_names, ['checksum', 'script']);
+  assert.deepEqual(s.modes, ['legacy', 'nydus']);
+  for (const [shard, msg] of [['3/2', /--shard: expected i\/n/], ['0/2', /--shard: expected i\/n/], ['x', /--shard: expected i\/n/], ['1/9', /at most 4 shards/]] as const) {
+    await assert.rejects(resolved(['--workloads', 'workloads/smoke.yaml', '--seed', '1', '--shard', shard]), (e: Error) => e instanceof UsageError && msg.test(e.message), shard);
+  }
+  await assert.rejects(resolved(['--workloads', 'workloads/smoke.yaml', '--shard', '1/2']), /--shard: give --seed too/);
+});
