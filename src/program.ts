@@ -11,6 +11,7 @@ import { DEFAULT_MAX_ROUNDS, runCommand } from './commands/run.ts';
 import { reportCommand } from './commands/report.ts';
 import { compareCommand } from './commands/compare.ts';
 import { fidelityCommand } from './commands/fidelity.ts';
+import { mergeCommand } from './commands/merge.ts';
 
 /** A fresh program; tests parse with it to check that recorded options repeat a run. */
 export function buildProgram(): Command {
@@ -46,6 +47,10 @@ export function buildProgram(): Command {
     .option('--keep-disturbed', 'count samples taken while the machine was disturbed (by default they are set aside and taken again)')
     .option('--shard <i/n>', 'measure the i-th of n shares of the images (every n-th image, all its modes; needs --seed); `merge` joins them')
     .action(async (opts) => { process.exitCode = await runCommand(opts); });
+
+  program.command('merge').argument('<shard-dirs...>').description('join the results of `run --shard i/n` (every shard of one plan) into one result set and its report')
+    .requiredOption('--out <dir>', 'results directory of the merged set')
+    .action(async (dirs, opts) => { process.exitCode = await mergeCommand(dirs, opts); });
 
   program.command('report').argument('<results-dir>').description('(re)build CSV, Markdown, charts, HTML and badge from a run\'s samples')
     .option('--percentile <p>', 'percentile shown per phase', '95')

@@ -84,7 +84,9 @@ export function buildModel(input: ReportInput): ReportModel {
   const environment: [string, string][] = meta ? [
     ['run', `${meta.run_id} (${meta.outcome})`],
     ['started / finished', `${meta.started_at} / ${meta.finished_at ?? '-'}`],
-    ['host', `${meta.host.cpu}, ${meta.host.cores} cores, ${meta.host.memory_gib} GiB, kernel ${meta.host.kernel}`],
+    ...(meta.shards ?? []).map((sh) => [`shard ${sh.index}/${sh.count}`,
+      `${sh.workloads.join(', ')}: measured by ${sh.runner} (${sh.host.cpu}, ${sh.host.cores} cores), ${sh.samples} samples, ${sh.outcome}${sh.link_measured ? `, link RTT ${sh.link_measured.rtt_ms.toFixed(1)} ms, ${(sh.link_measured.throughput_bps / 1e6).toFixed(1)} Mbit/s` : ''}`] as [string, string]),
+    [meta.shards ? 'host (shard 1)' : 'host', `${meta.host.runner ? `${meta.host.runner}: ` : ''}${meta.host.cpu}, ${meta.host.cores} cores, ${meta.host.memory_gib} GiB, kernel ${meta.host.kernel}`],
     ['link', describeLink(meta.link)],
     ['--containerd', String(meta.options.containerd ?? '1.6 (before --containerd existed)')],
     ...Object.entries(meta.systems ?? {}).map(([k, v]) => [`system ${k}`, v] as [string, string]),

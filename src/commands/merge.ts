@@ -1,0 +1,106 @@
+// merge: shard results (`run --shard i/n`) joined into one result set, as if one run had
+// measured them; each image stays with the runner that measured all of its modes.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildReport } from '../report/index.ts';
+import { readMeta, writeMeta, type RunMeta, type RunOptions, type ShardPart } from '../results/metadata.ts';
+import { loadSamples, META_FILE, SAMPLES_FILE, writeAtomic } from '../results/store.ts';
+import type { Sample } from '../results/sample.ts';
+import { log } from './common.ts';
+import { UsageError } from './errors.ts';
+
+interface Shard { dir: string; meta: RunMeta; samples: Sample[]; skipped: string[] }
+
+function readShard(dir: string): Shard {
+  const file = join(dir, META_FILE);
+  if (!existsSync(file)) throw new UsageError(`${dir}: no ${META_FILE}; is it the results directory of a \`run --shard\`?`);
+  let meta: RunMeta;
+  let loaded;
+  try {
+    meta = readMeta(file);
+    loaded = loadSamples(dir);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (!meta.options.shard) throw new UsageError(`${dir}: not a shard (its run had no --shard); merge joins the shards of one plan`);
+  return { dir, meta, ...loaded };
+}
+
+/** The options every shard of one plan shares: all but which shard it is and its images. */
+function planOf(o: RunOptions): Record<string, unknown> {
+  const { shard, workload_names: _names, ...rest } = o;
+  return { ...rest, shards: shard?.count, images: shard?.of };
+}
+
+/** The first option two shards disagree on, as `name (a vs b)`. */
+function difference(a: Record<string, unknown>, b: Record<string, unknown>): string | undefined {
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const [x, y] = [JSON.stringify(a[k]), JSON.stringify(b[k])];
+    if (x !== y) return `${k} (${x ?? 'absent'} vs ${y ?? 'absent'})`;
+  }
+  return undefined;
+}
+
+/** Joins the shards' metadata: the plan's options, every shard's runner, images and outcome. */
+export function mergeMeta(shards: readonly Shard[]): RunMeta {
+  const first = shards[0]!.meta;
+  const { shard, ...options } = first.options;
+  const parts: ShardPart[] = shards.map(({ dir, meta, samples }) => ({
+    index: meta.options.shard!.index, count: meta.options.shard!.count, dir, run_id: meta.run_id,
+    runner: meta.host.runner ?? 'unknown', workloads: meta.options.workload_names, samples: samples.length,
+    started_at: meta.started_at, ...(meta.finished_at ? { finished_at: meta.finished_at } : {}), outcome: meta.outcome, host: meta.host,
+    ...(meta.link.measured ? { link_measured: meta.link.measured } : {}),
+  }));
+  const unfinished = parts.filter((p) => p.outcome !== 'complete');
+  const finished = parts.map((p) => p.finished_at).filter((f): f is string => f !== undefined).sort();
+  return {
+    ...first,
+    run_id: [...shards.map((s) => s.meta.run_id)].sort()[0]!,
+    started_at: [...shards.map((s) => s.meta.started_at)].sort()[0]!,
+    ...(finished.length === parts.length ? { finished_at: finished.at(-1)! } : {}),
+    outcome: unfinished.length ? `incomplete: ${unfinished.map((p) => `shard ${p.index}/${p.count} ${p.outcome}`).join('; ')}` : 'complete',
+    command: ['merge', ...shards.map((s) => s.dir)],
+    options: { ...options, workload_names: shard!.of.filter((w) => shards.some((s) => s.meta.options.workload_names.includes(w))) },
+    planned_samples: shards.reduce((n, s) => n + s.meta.planned_samples, 0),
+    rounds: Math.max(...shards.map((s) => s.meta.rounds ?? 0)),
+    ...(shards.some((s) => s.meta.unsure) ? { unsure: shards.flatMap((s) => s.meta.unsure ?? []) } : {}),
+    prepared: shards.flatMap((s) => s.meta.prepared),
+    prepare_failures: shards.flatMap((s) => s.meta.prepare_failures),
+    shards: parts,
+  };
+}
+
+/** Checks that the shards are one plan, each shard once and none missing; returns them in order. */
+export function checkShards(shards: readonly Shard[]): Shard[] {
+  const plan = planOf(shards[0]!.meta.options);
+  for (const s of shards.slice(1)) {
+    const d = difference(plan, planOf(s.meta.options));
+    if (d) throw new UsageError(`${s.dir} and ${shards[0]!.dir} are shards of different plans: they differ in ${d}`);
+  }
+  const count = shards[0]!.meta.options.shard!.count;
+  const byIndex = new Map<number, Shard>();
+  for (const s of shards) {
+    const i = s.meta.options.shard!.index;
+    const twin = byIndex.get(i);
+    if (twin) throw new UsageError(`${s.dir} and ${twin.dir} are both shard ${i}/${count}`);
+    byIndex.set(i, s);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
+  if (missing.length) throw new UsageError(`shard ${missing.map((i) => `${i}/${count}`).join(', ')} missing: give every shard's results directory`);
+  return [...byIndex.keys()].sort((a, b) => a - b).map((i) => byIndex.get(i)!);
+}
+
+export async function mergeCommand(dirs: string[], opts: { out: string; percentile?: string }): Promise<number> {
+  if (dirs.map((d) => resolve(d)).includes(resolve(opts.out))) throw new UsageError(`--out ${opts.out}: is one of the shards; merge into a new directory`);
+  const shards = checkShards(dirs.map(readShard));
+  const versions = shards.filter((s) => JSON.stringify(s.meta.versions) !== JSON.stringify(shards[0]!.meta.versions));
+  for (const s of versions) log(`warning: ${s.dir} ran other versions than ${shards[0]!.dir}; run.json keeps the first shard's`);
+  for (const s of shards) for (const w of s.skipped) log(`warning: ${w}`);
+  const meta = mergeMeta(shards);
+  mkdirSync(opts.out, { recursive: true });
+  writeAtomic(join(opts.out, SAMPLES_FILE), shards.flatMap((s) => s.samples).map((s) => `${JSON.stringify(s)}\n`).join(''));
+  writeMeta(opts.out, meta);
+  const { files } = await buildReport(opts.out, { percentile: Number(opts.percentile ?? meta.options.percentile) });
+  log(`merged ${shards.length} shards (${shards.map((s) => `${s.meta.options.shard!.index}: ${s.meta.host.runner ?? '?'}, ${s.samples.length} samples`).join('; ')}) into ${opts.out} (${files.length} files); outcome ${meta.outcome}`);
+  return meta.outcome === 'complete' ? 0 : 1;
+}
