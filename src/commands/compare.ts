@@ -1,11 +1,9 @@
 // compare: what changed between two runs, beyond the noise of both.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadReportInput } from '../report/input.ts';
 import { esc, htmlTable, page } from '../report/html.ts';
 import { markdownTable } from '../report/markdown.ts';
 import type { Table } from '../report/model.ts';
-import { writeAtomic } from '../results/store.ts';
+import { writeExports, type Exporter } from '../report/exporter.ts';
 import { UsageError } from './errors.ts';
 import { compareRuns, MIN_CHANGE, type Change } from '../stats/compare.ts';
 
@@ -22,6 +20,22 @@ function table(changes: Change[]): Table {
   };
 }
 
+interface CompareView { baseDir: string; newDir: string; changes: Change[]; verdict: string; test: string }
+
+const COMPARE_EXPORTERS: readonly Exporter<CompareView>[] = [
+  { file: 'compare.md', render: markdown },
+  {
+    file: 'compare.html',
+    render: (v) => page('hellobench compare', `<h1>hellobench compare</h1><p>base: <code>${esc(v.baseDir)}</code><br>new: <code>${esc(v.newDir)}</code></p><p><strong>${esc(v.verdict)}</strong></p>${
+      htmlTable(table(v.changes), 'compare').replace(/<td>(regression|improvement)<\/td>/g, '<td class="$1">$1</td>')}<p>${esc(v.test)}</p>`),
+  },
+  { file: 'compare.json', render: (v) => `${JSON.stringify({ base: v.baseDir, new: v.newDir, verdict: v.verdict, test: v.test, changes: v.changes }, null, 2)}\n` },
+];
+
+function markdown(v: CompareView): string {
+  return [`# hellobench compare`, '', `base: \`${v.baseDir}\`  `, `new: \`${v.newDir}\``, '', `**${v.verdict}**`, '', markdownTable(table(v.changes)), '', v.test, ''].join('\n');
+}
+
 export async function compareCommand(baseDir: string, newDir: string, opts: { out?: string; failOnRegression?: boolean; minChange?: string; keepDisturbed?: boolean }): Promise<number> {
   const minChange = opts.minChange === undefined ? MIN_CHANGE : Number(opts.minChange) / 100;
   if (!(minChange >= 0 && minChange < 10)) throw new UsageError(`--min-change: expected a percentage such as 5, got "${opts.minChange}"`);
@@ -29,17 +43,12 @@ export async function compareCommand(baseDir: string, newDir: string, opts: { ou
   const base = loadReportInput(baseDir, { percentile: 95, keepDisturbed });
   const next = loadReportInput(newDir, { percentile: 95, keepDisturbed });
   const changes = compareRuns(base.samples, next.samples, { minChange, workloads: base.summary.workloads, keepDisturbed });
-  const t = table(changes);
-  const regressions = changes.filter((c) => c.verdict === 'regression');
-  const improvements = changes.filter((c) => c.verdict === 'improvement');
-  const verdict = `${regressions.length} regression(s), ${improvements.length} improvement(s), ${changes.filter((c) => c.verdict === 'no change').length} without a change beyond the noise`;
-  const md = [`# hellobench compare`, '', `base: \`${baseDir}\`  `, `new: \`${newDir}\``, '', `**${verdict}**`, '', markdownTable(t), '', test(minChange, keepDisturbed), ''].join('\n');
+  const count = (v: Change['verdict']) => changes.filter((c) => c.verdict === v).length;
+  const verdict = `${count('regression')} regression(s), ${count('improvement')} improvement(s), ${count('no change')} without a change beyond the noise`;
+  const view: CompareView = { baseDir, newDir, changes, verdict, test: test(minChange, keepDisturbed) };
   const out = opts.out ?? newDir;
-  mkdirSync(out, { recursive: true });
-  writeAtomic(join(out, 'compare.md'), md);
-  const rows = htmlTable(t, 'compare').replace(/<td>(regression|improvement)<\/td>/g, '<td class="$1">$1</td>');
-  writeAtomic(join(out, 'compare.html'), page('hellobench compare', `<h1>hellobench compare</h1><p>base: <code>${esc(baseDir)}</code><br>new: <code>${esc(newDir)}</code></p><p><strong>${esc(verdict)}</strong></p>${rows}<p>${esc(test(minChange, keepDisturbed))}</p>`));
-  process.stdout.write(`${md}\n`);
-  process.stderr.write(`compare written to ${join(out, 'compare.md')} and compare.html\n`);
-  return opts.failOnRegression && regressions.length ? 1 : 0;
+  const files = await writeExports(out, COMPARE_EXPORTERS, view);
+  process.stdout.write(`${markdown(view)}\n`);
+  process.stderr.write(`compare written to ${out} (${files.join(', ')})\n`);
+  return opts.failOnRegression && count('regression') ? 1 : 0;
 }

@@ -1,34 +1,41 @@
 // Builds every report file of a results directory from its samples (reporting never measures).
-// One exporter per format, each turning the report input into bytes.
-import { join } from 'node:path';
-import { writeAtomic } from '../results/store.ts';
+// The exporters below are the one list of those files: one file per format.
 import { renderBadge } from './badge.ts';
 import { renderSvg, startupSpec, svgToPng, totalsSpec } from './charts.ts';
 import { resultCsv, samplesCsv, summaryCsv } from './csv.ts';
+import { once, writeExports, type Exporter } from './exporter.ts';
 import { renderHtml } from './html.ts';
 import { loadReportInput, type ReportInput, type ReportOptions } from './input.ts';
+import { benchmarkEntries, summaryJson } from './json.ts';
 import { renderMarkdown } from './markdown.ts';
-import { buildModel } from './model.ts';
+import { buildModel, type ReportModel } from './model.ts';
 
-export const CHARTS = { startup: 'startup.svg', totals: 'totals.svg' };
+/** What the exporters share: the input, its model and the charts (each drawn once). */
+export interface ReportView { input: ReportInput; model: ReportModel; startup: () => Promise<string>; totals: () => Promise<string> }
+
+const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+
+export const REPORT_EXPORTERS: readonly Exporter<ReportView>[] = [
+  { file: 'result.csv', render: (v) => resultCsv(v.input.summary) },
+  { file: 'summary.csv', render: (v) => summaryCsv(v.input.summary) },
+  { file: 'samples.csv', render: (v) => samplesCsv(v.input.samples) },
+  { file: 'summary.json', render: (v) => json(summaryJson(v.input)) },
+  { file: 'benchmark.json', render: (v) => json(benchmarkEntries(v.input)) },
+  { file: 'startup.svg', render: (v) => v.startup() },
+  { file: 'startup.png', render: async (v) => svgToPng(await v.startup()) },
+  { file: 'totals.svg', render: (v) => v.totals() },
+  { file: 'totals.png', render: async (v) => svgToPng(await v.totals()) },
+  { file: 'summary.md', render: (v) => renderMarkdown(v.model, { startup: 'startup.png', totals: 'totals.png' }) },
+  { file: 'report.html', render: async (v) => renderHtml(v.model, { startup: await v.startup(), totals: await v.totals() }) },
+  { file: 'badge.svg', render: (v) => renderBadge(v.input.summary) },
+];
 
 export async function buildReport(dir: string, opts: ReportOptions): Promise<{ input: ReportInput; files: string[] }> {
   const input = loadReportInput(dir, opts);
-  const model = buildModel(input);
-  const startup = await renderSvg(startupSpec(input.summary));
-  const totals = await renderSvg(totalsSpec(input.summary));
-  const files: Record<string, string | Buffer> = {
-    'result.csv': resultCsv(input.summary),
-    'summary.csv': summaryCsv(input.summary),
-    'samples.csv': samplesCsv(input.samples),
-    [CHARTS.startup]: startup,
-    'startup.png': svgToPng(startup),
-    [CHARTS.totals]: totals,
-    'totals.png': svgToPng(totals),
-    'summary.md': renderMarkdown(model, { startup: 'startup.png', totals: 'totals.png' }),
-    'report.html': renderHtml(model, { startup, totals }),
-    'badge.svg': renderBadge(input.summary),
+  const view: ReportView = {
+    input, model: buildModel(input),
+    startup: once(() => renderSvg(startupSpec(input.summary))),
+    totals: once(() => renderSvg(totalsSpec(input.summary))),
   };
-  for (const [name, data] of Object.entries(files)) writeAtomic(join(dir, name), data);
-  return { input, files: Object.keys(files) };
+  return { input, files: await writeExports(dir, REPORT_EXPORTERS, view) };
 }

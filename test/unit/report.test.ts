@@ -11,7 +11,7 @@ import { compareRuns } from '../../src/stats/compare.ts';
 import { bootstrapMedianCI, summarize } from '../../src/stats/summary.ts';
 import { prng } from '../../src/bench/plan.ts';
 import { percentile } from '../../src/stats/percentile.ts';
-import { syntheticSamples } from '../support/synthetic.ts';
+import { syntheticMeta, syntheticSamples } from '../support/synthetic.ts';
 
 const MODES = ['legacy', 'estargz-noopt', 'estargz', 'zstdchunked'];
 
@@ -66,7 +66,7 @@ test('a report from a run with failures and a mode without ok samples never show
   samples[1] = { ...samples[1]!, status: 'invalid', reason: 'pull: no layer was mounted lazily' };
   delete samples[1]!.total;
   samples[4] = { ...samples[4]!, disturbed: 'CPU pressure 80% > 35%' }; // db legacy, round 1
-  const dir = resultsDir(samples, { format: 1, run_id: 'x', started_at: 'now', outcome: 'complete', command: [], options: { seed: 5, modes: MODES, workload_names: ['py', 'db'], samples: 3, workloads: 'w.yaml' }, host: { kernel: 'k', cpu: 'c', cores: 2, memory_gib: 24 }, versions: { containerd: '1.6' }, link: { profile: 'wan' }, planned_samples: 24, prepared: [], prepare_failures: [] });
+  const dir = resultsDir(samples, { ...syntheticMeta(['py', 'db'], MODES, { seed: 5, samples: 3, workloads: 'w.yaml' }), link: { profile: 'wan', registry: '' } });
   writeFileSync(join(dir, 'samples.jsonl'), '{"schema":1,"work', { flag: 'a' }); // interrupted mid-line
   const { files, input } = await buildReport(dir, { percentile: 95 });
   for (const f of files) assert.ok(existsSync(join(dir, f)), f);
@@ -87,7 +87,7 @@ test('a report from a run with failures and a mode without ok samples never show
   assert.match(md, /## Ok samples taken while the machine was disturbed \(1 of 24; set aside\)\n\n[^\n]*\n[^\n]*\n\|db\|legacy\|1\|[\d.]+\|CPU pressure 80% > 35%\|/);
   assert.equal(summary.find((r) => r.image === 'db' && r.mode === 'legacy' && r.phase === 'total')!.set_aside, '1');
   assert.match(md, /## Samples that are not ok \(7 of 24\)/);
-  assert.match(md, /scripts\/bench\.sh --workloads w\.yaml --modes legacy,estargz-noopt,estargz,zstdchunked --samples 3 --seed 5/);
+  assert.match(md, /scripts\/bench\.sh --workloads w\.yaml --containerd 2 --link wan --samples 3 --seed 5 --percentile 95 --order shuffled --modes legacy,estargz-noopt,estargz,zstdchunked\n/);
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
   assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'self-contained: no script, no external URL');
   assert.match(html, /<svg/);
@@ -99,6 +99,8 @@ test('a report from a run with failures and a mode without ok samples never show
 test('bad results directories get clear messages', async () => {
   await assert.rejects(buildReport('/nonexistent/results', { percentile: 95 }), (e: Error) => e instanceof ReportError && /no such results directory/.test(e.message));
   await assert.rejects(buildReport(resultsDir([]), { percentile: 95 }), /no complete sample to report on/);
+  const broken = resultsDir(syntheticSamples({ workloads: ['a'], modes: ['legacy'], rounds: 1 }), { ...syntheticMeta(['a'], ['legacy']), options: { seed: 'five' } });
+  await assert.rejects(buildReport(broken, { percentile: 95 }), (e: Error) => e instanceof ReportError && /run\.json: options\.workloads: Required/.test(e.message));
   const newer = resultsDir(syntheticSamples({ workloads: ['a'], modes: ['legacy'], rounds: 1 }), { format: 99, options: {} });
   await assert.rejects(buildReport(newer, { percentile: 95 }), /results format 99 is newer than this hellobench reads \(1\); update hellobench/);
 });
