@@ -12,6 +12,7 @@ import { reportCommand } from './commands/report.ts';
 import { compareCommand } from './commands/compare.ts';
 import { fidelityCommand } from './commands/fidelity.ts';
 import { mergeCommand } from './commands/merge.ts';
+import { imageKeyCommand } from './commands/image-key.ts';
 
 /** A fresh program; tests parse with it to check that recorded options repeat a run. */
 export function buildProgram(): Command {
@@ -47,6 +48,10 @@ export function buildProgram(): Command {
     .option('--keep-disturbed', 'count samples taken while the machine was disturbed (by default they are set aside and taken again)')
     .option('--shard <i/n>', 'measure the i-th of n shares of the images (every n-th image, all its modes; needs --seed); `merge` joins them')
     .action(async (opts) => { process.exitCode = await runCommand(opts); });
+
+  selection(program.command('image-key').description('print one hash of every image name the selection needs (a cache key for prepared images)'))
+    .option('--verbose', 'list the image names on stderr')
+    .action(async (opts) => { process.exitCode = await imageKeyCommand(opts); });
 
   program.command('merge').argument('<shard-dirs...>').description('join the results of `run --shard i/n` (every shard of one plan) into one result set and its report')
     .requiredOption('--out <dir>', 'results directory of the merged set')

@@ -50,6 +50,34 @@ export interface PrepareOptions {
 
 const hash = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 12);
 
+/** The original image's name: its tag hashes the recipe, and for Debian every package version apt resolves now (an update rebuilds it). */
+export async function originalName(w: Workload): Promise<string> {
+  const spec = w.image;
+  const debian = 'build' in spec && spec.build.base === 'debian' ? spec.build as DebianRecipe : null;
+  return `hellobench/${w.name}:org-${hash({ v: RECIPE_VERSION, spec, name: w.name, ...(debian ? { resolved: await debianKey(debian) } : {}) })}`;
+}
+
+/** A converted image's name: its tag hashes the original's, the mode and the converter's inputs. */
+export async function convertedName(w: Workload, mode: Mode, orgName: string): Promise<string> {
+  const key = hash({ v: RECIPE_VERSION, org: orgName, system: mode.system.name, mode: mode.name, options: mode.options, inputs: await mode.system.convertKey?.(mode, w) });
+  return `hellobench/${w.name}:${mode.tag}-${key}`;
+}
+
+/** Every image name a selection needs (the profiling mode's too), found without building anything. */
+export async function imageNames(workloads: readonly Workload[], modes: readonly Mode[]): Promise<string[]> {
+  const names: string[] = [];
+  for (const w of workloads) {
+    const org = await originalName(w);
+    names.push(org);
+    const converted = new Set(modes.filter((m) => m.system.convert));
+    // Modes that start from a profile make the profiling mode's image too.
+    const usesProfile = (m: Mode) => { const o = m.options as { profile?: boolean; prefetch?: boolean }; return o.profile === true || o.prefetch === true; };
+    if (PROFILER && [...converted].some(usesProfile)) converted.add(PROFILER);
+    for (const m of converted) names.push(await convertedName(w, m, org));
+  }
+  return [...new Set(names)].sort();
+}
+
 /** Prepares all images; a failing workload is reported and the others go on. */
 export async function prepareImages(lab: Lab, workloads: Workload[], modes: readonly Mode[], opts: PrepareOptions = {}): Promise<PrepareResult> {
   const log = opts.log ?? (() => {});
@@ -95,9 +123,8 @@ async function prepareOriginal(lab: Lab, w: Workload, sourceRegistry?: string): 
   const started = performance.now();
   const spec = w.image;
   const debian = 'build' in spec && spec.build.base === 'debian' ? spec.build as DebianRecipe : null;
-  // Debian images also key on every package version apt resolves now: an update rebuilds them.
-  const key = hash({ v: RECIPE_VERSION, spec, name: w.name, ...(debian ? { resolved: await debianKey(debian) } : {}) });
-  const name = `hellobench/${w.name}:org-${key}`;
+  const name = await originalName(w);
+  const key = name.split(':org-')[1]!;
   const existing = await layersOf(lab, name);
   if (existing) return record(w, BASELINE, name, existing, 'reused', started);
 
@@ -135,8 +162,7 @@ export function sourceRef(ref: string, sourceRegistry?: string): string {
 async function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, profile: () => Promise<ProfileRecord>, log: (l: string) => void): Promise<PreparedImage> {
   const started = performance.now();
   const system = mode.system;
-  const key = hash({ v: RECIPE_VERSION, org: org.name, system: system.name, mode: mode.name, options: mode.options, inputs: await system.convertKey?.(mode, w) });
-  const name = `hellobench/${w.name}:${mode.tag}-${key}`;
+  const name = await convertedName(w, mode, org.name);
   const recordFile = recordFileOf(w, mode, name);
   const existing = await layersOf(lab, name);
   // The profiling mode's record is an input of other modes: without it, convert again.
