@@ -12,6 +12,7 @@ import { reportCommand } from './commands/report.ts';
 import { compareCommand } from './commands/compare.ts';
 import { fidelityCommand } from './commands/fidelity.ts';
 import { mergeCommand } from './commands/merge.ts';
+import { historyCommand } from './commands/history.ts';
 import { imageKeyCommand } from './commands/image-key.ts';
 
 /** A fresh program; tests parse with it to check that recorded options repeat a run. */
@@ -56,6 +57,13 @@ export function buildProgram(): Command {
   program.command('merge').argument('<shard-dirs...>').description('join the results of `run --shard i/n` (every shard of one plan) into one result set and its report')
     .requiredOption('--out <dir>', 'results directory of the merged set')
     .action(async (dirs, opts) => { process.exitCode = await mergeCommand(dirs, opts); });
+
+  program.command('history').argument('<results-dirs...>').description('every run\'s totals and speed-ups over time, and what changed against the previous run over the same link')
+    .requiredOption('--out <dir>', 'where history.json, history.md, history.html, trend.svg/.png and speedups.svg go')
+    .option('--min-change <percent>', 'smallest change of a median that counts, in percent', '5')
+    .option('--keep-disturbed', 'count samples taken while the machine was disturbed')
+    .option('--fail-on-regression', 'exit 1 when the latest run got slower beyond the noise in any image x mode')
+    .action(async (dirs, opts) => { process.exitCode = await historyCommand(dirs, opts); });
 
   program.command('report').argument('<results-dir>').description('(re)build CSV, Markdown, charts, HTML and badge from a run\'s samples')
     .option('--percentile <p>', 'percentile shown per phase', '95')

@@ -8,7 +8,7 @@ import { containerdBuild } from '../lab/containerd.ts';
 import { describe, LinkError, resolveLink, type LinkSpec } from '../lab/link.ts';
 import { probeLink, probeSize, pushProbeBlob } from '../lab/probe.ts';
 import { oneLine } from '../util/text.ts';
-import { collectVersions, hostInfo, RESULTS_FORMAT, writeMeta, type RunMeta, type RunOptions } from '../results/metadata.ts';
+import { collectVersions, currentCommit, hostInfo, RESULTS_FORMAT, writeMeta, type RunMeta, type RunOptions } from '../results/metadata.ts';
 import type { Workload } from '../catalog/schema.ts';
 import type { Mode } from '../systems/index.ts';
 import { SAMPLE_SCHEMA, type Sample } from '../results/sample.ts';
@@ -48,6 +48,8 @@ function positiveInt(v: string, flag: string): number {
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a whole number >= 1, got "${v}"`);
   return n;
 }
+
+const commitOf = async () => { const c = await currentCommit(); return c ? { commit: c } : {}; };
 
 /** A shard's share of the selection: every n-th image, so all modes of an image stay together. */
 export function shardOf<T>(items: readonly T[], index: number, count: number): T[] {
@@ -117,7 +119,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     command: process.argv.slice(2),
     options,
     systems: Object.fromEntries([...new Set(modes.map((m) => m.system))].map((s) => [s.name, s.title])),
-    host: hostInfo(), versions: await collectVersions(containerdBuild(opts.containerd), modes), link: { ...link, registry: '' },
+    host: hostInfo(), versions: await collectVersions(containerdBuild(opts.containerd), modes), ...await commitOf(), link: { ...link, registry: '' },
     planned_samples: 0, prepared: [], prepare_failures: [],
   };
 

@@ -8,11 +8,11 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { PHASES } from '../results/sample.ts';
 import type { Summary } from '../stats/summary.ts';
 
-const FONT = 'DejaVu Sans';
+export const FONT = 'DejaVu Sans';
 const FONT_FILES = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'];
 const PHASE_COLORS = ['#4c78a8', '#f58518', '#54a24b'];
 
-const config = {
+export const config = {
   font: FONT,
   background: 'white',
   axis: { labelFont: FONT, titleFont: FONT, labelFontSize: 11, titleFontSize: 12 },

@@ -2,6 +2,7 @@
 // and completed at the end, so an interrupted run still says what it was.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { execa } from 'execa';
 import { z } from 'zod';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,8 @@ export const RunMetaSchema = z.object({
   /** `runner`: the machine's name (GitHub's runner name when set); absent in older runs. */
   host: z.object({ kernel: z.string(), cpu: z.string(), cores: z.number(), memory_gib: z.number(), runner: z.string().optional() }),
   versions: z.record(z.string()),
+  /** The hellobench commit that ran (GITHUB_SHA in Actions, else the checkout's HEAD); absent outside git. */
+  commit: z.string().optional(),
   /** The systems of the run's modes: name and what it is (how it mounts here). */
   systems: z.record(z.string()).optional(),
   link: z.object({
@@ -164,4 +167,11 @@ export function hostInfo(): RunMeta['host'] {
 
 export function writeMeta(dir: string, meta: RunMeta): void {
   writeAtomic(join(dir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+}
+
+/** The commit of the checkout that runs, for the history; undefined outside a git checkout. */
+export async function currentCommit(): Promise<string | undefined> {
+  if (process.env.GITHUB_SHA) return process.env.GITHUB_SHA;
+  const r = await execa('git', ['-C', PROJECT_ROOT, 'rev-parse', 'HEAD'], { reject: false });
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }

@@ -1,0 +1,95 @@
+// A history: every run's totals and speed-ups, and what changed against the previous run over
+// the same link. Each run's samples are read and summarized once, and kept only until the
+// next run over its link has been compared with them.
+import { loadReportInput, ReportError } from '../report/input.ts';
+import type { Sample } from '../results/sample.ts';
+import { compareRuns, type Change } from '../stats/compare.ts';
+import { orderModes } from '../systems/index.ts';
+import type { RunRef } from './runs.ts';
+
+export const HISTORY_FORMAT = 1;
+
+export interface HistoryRun {
+  run_id: string;
+  /** As given on the command line. */
+  dir: string;
+  started_at: string;
+  outcome: string;
+  /** Profile, rate and round trip. */
+  link: string;
+  containerd?: string;
+  catalogue: string;
+  /** The commit of hellobench that measured (run.json's commit, 12 digits). */
+  commit?: string;
+  n_samples: number;
+  /** Total start-up time per image x mode: median and its 95% interval; n = 0 and no median without an ok sample. */
+  cells: { workload: string; mode: string; n: number; median?: number; ci?: [number, number] }[];
+  speedups: { workload: string; mode: string; factor: number; ci: [number, number] }[];
+  /** The run `changes` are against: the previous one over the same link; absent for the first of its link. */
+  compared_with?: string;
+  changes: Change[];
+}
+
+export interface History {
+  format: typeof HISTORY_FORMAT;
+  generated_at: string;
+  min_change: number;
+  keep_disturbed: boolean;
+  /** Oldest first. */
+  runs: HistoryRun[];
+  /** Result sets skipped and lines that could not be read. */
+  warnings: string[];
+}
+
+export function buildHistory(refs: readonly RunRef[], opts: { minChange: number; keepDisturbed: boolean; warnings?: string[] }): History {
+  const runs: HistoryRun[] = [];
+  const warnings = [...(opts.warnings ?? [])];
+  const lastOfLink = new Map<string, { run_id: string; samples: Sample[]; workloads: string[] }>();
+  for (const ref of refs) {
+    let input;
+    try {
+      input = loadReportInput(ref.dir, { percentile: 95, keepDisturbed: opts.keepDisturbed });
+    } catch (err) {
+      if (!(err instanceof ReportError)) throw err;
+      warnings.push(`${err.message}; skipped`);
+      continue;
+    }
+    warnings.push(...input.warnings);
+    const { meta } = ref;
+    const prev = lastOfLink.get(ref.link);
+    const changes = prev ? compareRuns(prev.samples, input.samples, { minChange: opts.minChange, workloads: prev.workloads, keepDisturbed: opts.keepDisturbed }) : [];
+    lastOfLink.set(ref.link, { run_id: meta.run_id, samples: input.samples, workloads: input.summary.workloads });
+    runs.push({
+      run_id: meta.run_id, dir: ref.dir, started_at: meta.started_at, outcome: meta.outcome, link: ref.link,
+      ...(meta.options.containerd ? { containerd: meta.options.containerd } : {}),
+      catalogue: meta.options.workloads,
+      ...(meta.commit ? { commit: meta.commit.slice(0, 12) } : {}),
+      n_samples: input.samples.length,
+      cells: input.summary.cells.map((c) => {
+        const t = c.stats.total;
+        return t ? { workload: c.workload, mode: c.mode, n: t.n, median: t.median, ci: t.ci } : { workload: c.workload, mode: c.mode, n: 0 };
+      }),
+      speedups: input.summary.speedups.map((s) => ({ workload: s.workload, mode: s.mode, factor: s.factor, ci: s.ci })),
+      ...(prev ? { compared_with: prev.run_id } : {}),
+      changes,
+    });
+  }
+  return { format: HISTORY_FORMAT, generated_at: new Date().toISOString(), min_change: opts.minChange, keep_disturbed: opts.keepDisturbed, runs, warnings };
+}
+
+/** Images in the order runs list them (newer runs' additions last) and modes in table order. */
+export function axes(h: History): { workloads: string[]; modes: string[] } {
+  const workloads = new Set<string>();
+  const modes = new Set<string>();
+  for (const r of h.runs) {
+    for (const c of r.cells) {
+      workloads.add(c.workload);
+      modes.add(c.mode);
+    }
+  }
+  return { workloads: [...workloads], modes: orderModes([...modes]) };
+}
+
+export const latest = (h: History): HistoryRun | undefined => h.runs.at(-1);
+
+export const flagged = (r: HistoryRun, verdict: 'regression' | 'improvement') => r.changes.filter((c) => c.verdict === verdict);
