@@ -48,7 +48,7 @@ export function buildHistory(refs: readonly RunRef[], opts: { minChange: number;
   for (const ref of refs) {
     let input;
     try {
-      input = loadReportInput(ref.dir, { percentile: 95, keepDisturbed: opts.keepDisturbed });
+      input = loadReportInput(ref.dir, { percentile: 95, keepDisturbed: opts.keepDisturbed, metrics: ['total'] });
     } catch (err) {
       if (!(err instanceof ReportError)) throw err;
       warnings.push(`${err.message}; skipped`);

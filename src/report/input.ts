@@ -6,6 +6,7 @@ import { readMeta, type RunMeta } from '../results/metadata.ts';
 import { SAMPLE_SCHEMA, type Sample } from '../results/sample.ts';
 import { loadSamples, META_FILE } from '../results/store.ts';
 import { summarize, type Summary } from '../stats/summary.ts';
+import type { Metric } from '../stats/percentile.ts';
 
 export class ReportError extends Error {}
 
@@ -23,6 +24,8 @@ export interface ReportOptions {
   percentile: number;
   /** Keep disturbed samples in the statistics; absent: as the run was told (run.json), else no. */
   keepDisturbed?: boolean;
+  /** The metrics to summarize (default: every phase and the total); a history needs the total only. */
+  metrics?: readonly Metric[];
 }
 
 export function loadReportInput(dir: string, opts: ReportOptions): ReportInput {
@@ -56,5 +59,5 @@ export function loadReportInput(dir: string, opts: ReportOptions): ReportInput {
   const modes = orderModes(planned);
   const seed = meta?.options.seed ?? 1;
   const keepDisturbed = opts.keepDisturbed ?? meta?.options.keep_disturbed === true;
-  return { dir, samples, meta, warnings, summary: summarize(samples, { percentile: opts.percentile, seed, workloads, modes, keepDisturbed }) };
+  return { dir, samples, meta, warnings, summary: summarize(samples, { percentile: opts.percentile, seed, workloads, modes, keepDisturbed, ...(opts.metrics ? { metrics: opts.metrics } : {}) }) };
 }

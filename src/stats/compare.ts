@@ -3,10 +3,9 @@
 // (the noise of both runs is inside that interval) and the change is at least `minChange`:
 // with many image x mode cells, an interval alone flags small chance differences.
 import { median } from 'simple-statistics';
-import { prng } from '../bench/plan.ts';
 import { orderModes } from '../systems/index.ts';
 import { counted, type Sample } from '../results/sample.ts';
-import { ratioCI } from './summary.ts';
+import { ratioCI, stream } from './summary.ts';
 
 export type Verdict = 'regression' | 'improvement' | 'no change' | 'missing';
 
@@ -21,15 +20,27 @@ export interface Change {
   verdict: Verdict;
 }
 
-const totals = (samples: readonly Sample[], w: string, m: string, keep: boolean) =>
-  samples.filter((s) => s.workload === w && s.mode === m && counted(s, keep) && s.total !== undefined).map((s) => s.total!);
+/** Counted totals per `workload\0mode`, in one pass (not one pass per cell). */
+function totalsByCell(samples: readonly Sample[], keep: boolean): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const s of samples) {
+    if (!counted(s, keep) || s.total === undefined) continue;
+    const k = `${s.workload}\0${s.mode}`;
+    const list = out.get(k);
+    if (list) list.push(s.total);
+    else out.set(k, [s.total]);
+  }
+  return out;
+}
 
 /** Smallest relative change of the median that is reported (5%). */
 export const MIN_CHANGE = 0.05;
 
 export function compareRuns(base: readonly Sample[], next: readonly Sample[], opts: { seed?: number; minChange?: number; workloads?: string[]; keepDisturbed?: boolean } = {}): Change[] {
   const minChange = opts.minChange ?? MIN_CHANGE;
-  const rand = prng(opts.seed ?? 1);
+  const keep = opts.keepDisturbed ?? false;
+  const baseTotals = totalsByCell(base, keep);
+  const nextTotals = totalsByCell(next, keep);
   const keys = new Map<string, [string, string]>();
   for (const s of [...base, ...next]) keys.set(`${s.workload}\0${s.mode}`, [s.workload, s.mode]);
   const workloadOrder = [...new Set([...(opts.workloads ?? []), ...base.map((s) => s.workload), ...next.map((s) => s.workload)])];
@@ -38,14 +49,14 @@ export function compareRuns(base: readonly Sample[], next: readonly Sample[], op
   const ordered = [...keys.values()].sort(([wa, ma], [wb, mb]) => workloadOrder.indexOf(wa) - workloadOrder.indexOf(wb) || rank(ma) - rank(mb));
   const out: Change[] = [];
   for (const [workload, mode] of ordered) {
-    const a = totals(base, workload, mode, opts.keepDisturbed ?? false);
-    const b = totals(next, workload, mode, opts.keepDisturbed ?? false);
+    const a = baseTotals.get(`${workload}\0${mode}`) ?? [];
+    const b = nextTotals.get(`${workload}\0${mode}`) ?? [];
     const change: Change = { workload, mode, verdict: 'missing' };
     if (a.length) change.base = { median: median(a), n: a.length };
     if (b.length) change.next = { median: median(b), n: b.length };
     if (a.length && b.length) {
       change.ratio = change.next!.median / change.base!.median;
-      change.ci = ratioCI(b, a, rand);
+      change.ci = ratioCI(b, a, stream(opts.seed ?? 1, workload, mode, 'change'));
       const big = Math.abs(change.ratio - 1) >= minChange;
       change.verdict = big && change.ci[0] > 1 ? 'regression' : big && change.ci[1] < 1 ? 'improvement' : 'no change';
     }

@@ -7,8 +7,12 @@ import { PHASES, type PhaseName, type Sample } from '../results/sample.ts';
  * statistic instead, which for 5 samples makes p95 the maximum.)
  */
 export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) throw new Error('percentile of no values');
-  const sorted = [...values].sort((a, b) => a - b);
+  return percentileSorted([...values].sort((a, b) => a - b), p);
+}
+
+/** percentile() of values already in ascending order (no copy, no sort). */
+export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) throw new Error('percentile of no values');
   const pos = (sorted.length - 1) * (p / 100);
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);

@@ -1,11 +1,12 @@
 // Summaries per (workload, mode, metric) and speed-ups over legacy, from samples alone.
-import { max, mean, median, min, sampleStandardDeviation } from 'simple-statistics';
+import { mean, median, quickselect, sampleStandardDeviation } from 'simple-statistics';
 import { prng } from '../bench/plan.ts';
 import { counted, type Sample, type SampleStatus } from '../results/sample.ts';
 import { orderModes, systemOf } from '../systems/index.ts';
-import { METRICS, metricOf, percentile, type Metric } from './percentile.ts';
+import { METRICS, metricOf, percentileSorted, type Metric } from './percentile.ts';
+import { ResampledMedian } from './resample.ts';
 
-/** Bootstrap resamples per interval: enough for stable 95% bounds, cheap for 10k samples. */
+/** Bootstrap resamples per interval: enough for stable 95% bounds; their cost does not grow with the samples. */
 export const BOOTSTRAP_RESAMPLES = 2000;
 
 export interface Stat {
@@ -60,61 +61,67 @@ export interface Summary {
 }
 
 /**
- * Median of one bootstrap resample of `sorted` (ascending). Drawing indices into the sorted
- * values keeps their order, so counting the draws per index and walking the counts finds
- * the middle values in O(n), without sorting each resample (the report's hot path).
+ * The generator of one interval: the run's seed mixed with what the interval is of (FNV-1a),
+ * so each interval is the same whichever others are computed (a history summarizes totals only)
+ * and in whatever order (a merged set of shards gives each shard's figures).
  */
-function resampledMedian(sorted: Float64Array, counts: Int32Array, rand: () => number): number {
-  const n = sorted.length;
-  counts.fill(0);
-  for (let i = 0; i < n; i++) counts[Math.floor(rand() * n)]!++;
-  const lo = (n - 1) >> 1;
-  const hi = n >> 1;
-  let seen = 0;
-  let low = NaN;
-  for (let i = 0; i < n; i++) {
-    seen += counts[i]!;
-    if (Number.isNaN(low) && seen > lo) low = sorted[i]!;
-    if (seen > hi) return (low + sorted[i]!) / 2;
-  }
-  return low;
+export function stream(seed: number, ...of: string[]): () => number {
+  let h = 0x811c9dc5;
+  for (const ch of of.join('\0')) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  return prng((seed ^ h) >>> 0);
 }
 
 const ascending = (values: readonly number[]) => Float64Array.from(values).sort();
 
 /** 95% percentile-bootstrap interval of the median. */
 export function bootstrapMedianCI(values: readonly number[], rand: () => number, resamples = BOOTSTRAP_RESAMPLES): [number, number] {
-  if (values.length === 1) return [values[0]!, values[0]!];
-  const sorted = ascending(values);
-  const counts = new Int32Array(sorted.length);
-  const out = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) out[r] = resampledMedian(sorted, counts, rand);
-  return interval(out);
+  return sortedMedianCI(ascending(values), rand, resamples);
+}
+
+function sortedMedianCI(sorted: Float64Array, rand: () => number, resamples = BOOTSTRAP_RESAMPLES): [number, number] {
+  if (sorted.length === 1) return [sorted[0]!, sorted[0]!];
+  const resampled = new ResampledMedian(sorted);
+  const draws = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) draws[r] = resampled.draw(rand);
+  return interval(draws);
 }
 
 /** 95% bootstrap interval of median(a) / median(b), resampling both groups independently. */
 export function ratioCI(a: readonly number[], b: readonly number[], rand: () => number, resamples = BOOTSTRAP_RESAMPLES): [number, number] {
-  const sa = ascending(a);
-  const sb = ascending(b);
-  const ca = new Int32Array(sa.length);
-  const cb = new Int32Array(sb.length);
-  const out = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) out[r] = resampledMedian(sa, ca, rand) / resampledMedian(sb, cb, rand);
-  return interval(out);
+  const ma = new ResampledMedian(ascending(a));
+  const mb = new ResampledMedian(ascending(b));
+  const draws = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) draws[r] = ma.draw(rand) / mb.draw(rand);
+  return interval(draws);
 }
 
+/** The draws' 2.5th and 97.5th percentiles, interpolated linearly as percentile() does. */
 function interval(draws: Float64Array): [number, number] {
-  draws.sort();
-  const sorted = Array.from(draws);
-  return [percentile(sorted, 2.5), percentile(sorted, 97.5)];
+  return [selectPercentile(draws, 2.5), selectPercentile(draws, 97.5)];
+}
+
+/**
+ * percentile() by selection: the two order statistics around the position, without sorting
+ * all the draws (a history sorts tens of thousands of sets of 2000 otherwise). Reorders `a`.
+ */
+function selectPercentile(a: Float64Array, p: number): number {
+  const pos = (a.length - 1) * (p / 100);
+  const lo = Math.floor(pos);
+  quickselect(a as unknown as number[], lo);
+  if (pos === lo) return a[lo]!;
+  // After selection everything right of lo is >= a[lo]: the next order statistic is their minimum.
+  let next = Infinity;
+  for (let i = lo + 1; i < a.length; i++) if (a[i]! < next) next = a[i]!;
+  return a[lo]! + (next - a[lo]!) * (pos - lo);
 }
 
 function stat(values: number[], p: number, rand: () => number): Stat {
+  const sorted = ascending(values);
   return {
-    n: values.length, median: median(values), mean: mean(values),
+    n: values.length, median: percentileSorted(sorted, 50), mean: mean(values),
     stddev: values.length > 1 ? sampleStandardDeviation(values) : 0,
-    min: min(values), max: max(values), p: percentile(values, p),
-    ci: bootstrapMedianCI(values, rand),
+    min: sorted[0]!, max: sorted[sorted.length - 1]!, p: percentileSorted(sorted, p),
+    ci: sortedMedianCI(sorted, rand),
   };
 }
 
@@ -122,11 +129,10 @@ function stat(values: number[], p: number, rand: () => number): Stat {
  * Everything the reports show. Deterministic for a seed: the bootstrap draws from its own
  * generator, in a fixed order of cells.
  */
-export function summarize(samples: readonly Sample[], opts: { percentile: number; seed: number; workloads?: string[]; modes?: string[]; keepDisturbed?: boolean }): Summary {
+export function summarize(samples: readonly Sample[], opts: { percentile: number; seed: number; workloads?: string[]; modes?: string[]; keepDisturbed?: boolean; metrics?: readonly Metric[] }): Summary {
   const keep = opts.keepDisturbed ?? false;
   const workloads = opts.workloads ?? [...new Set(samples.map((s) => s.workload))];
   const modes = opts.modes ?? orderModes([...new Set(samples.map((s) => s.mode))]);
-  const rand = prng(opts.seed);
   const byCell = new Map<string, Sample[]>();
   for (const s of samples) {
     const k = `${s.workload}\0${s.mode}`;
@@ -145,9 +151,9 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
       const ok = all.filter((s) => counted(s, keep));
       const setAside = counts.ok - ok.length;
       const stats: Cell['stats'] = {};
-      for (const m of METRICS) {
+      for (const m of opts.metrics ?? METRICS) {
         const v = ok.map((s) => metricOf(s, m)).filter((x): x is number => x !== undefined);
-        if (v.length) stats[m] = stat(v, opts.percentile, rand);
+        if (v.length) stats[m] = stat(v, opts.percentile, stream(opts.seed, workload, mode, m));
       }
       if (stats.total) used.set(`${workload}\0${mode}`, ok);
       const shares = ok.filter((s) => s.image_bytes > 0).map((s) => ((s.bytes_fetched.pull ?? 0) + (s.bytes_fetched.create ?? 0) + (s.bytes_fetched.run ?? 0)) / s.image_bytes);
@@ -163,9 +169,9 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
       const other = used.get(`${workload}\0${mode}`);
       if (mode === 'legacy' || !other) continue;
       const lazy = other.map((s) => s.total!);
-      const up: SpeedUp = { workload, mode, factor: median(base) / median(lazy), ci: ratioCI(base, lazy, rand) };
+      const up: SpeedUp = { workload, mode, factor: median(base) / median(lazy), ci: ratioCI(base, lazy, stream(opts.seed, workload, mode, 'speed-up')) };
       const ratios = pairedRatios(legacy, other);
-      if (ratios.length) up.paired = { factor: median(ratios), ci: bootstrapMedianCI(ratios, rand), n: ratios.length };
+      if (ratios.length) up.paired = { factor: median(ratios), ci: bootstrapMedianCI(ratios, stream(opts.seed, workload, mode, 'paired')), n: ratios.length };
       speedups.push(up);
     }
   }

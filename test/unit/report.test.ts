@@ -8,8 +8,7 @@ import { mean, median, sampleStandardDeviation } from 'simple-statistics';
 import { buildReport } from '../../src/report/index.ts';
 import { ReportError } from '../../src/report/input.ts';
 import { compareRuns } from '../../src/stats/compare.ts';
-import { bootstrapMedianCI, summarize } from '../../src/stats/summary.ts';
-import { prng } from '../../src/bench/plan.ts';
+import { summarize } from '../../src/stats/summary.ts';
 import { percentile } from '../../src/stats/percentile.ts';
 import { syntheticMeta, syntheticSamples } from '../support/synthetic.ts';
 
@@ -36,17 +35,6 @@ test('summary figures equal a direct recomputation; the median lies in its inter
   const sp = s.speedups.find((x) => x.mode === 'estargz')!;
   assert.ok(sp.factor > 4 && sp.ci[0] <= sp.factor && sp.factor <= sp.ci[1]);
   assert.deepEqual(summarize(samples, { percentile: 95, seed: 3 }), s, 'deterministic for a seed');
-});
-
-test('the counting bootstrap equals resampling and sorting each draw', () => {
-  for (const n of [2, 5, 6, 31]) {
-    const values = Array.from({ length: n }, (_, i) => Math.sin(i * 7.3) * 10 + 20);
-    const sorted = [...values].sort((a, b) => a - b);
-    const rand = prng(11);
-    const medians = Array.from({ length: 500 }, () => median(Array.from({ length: n }, () => sorted[Math.floor(rand() * n)]!)));
-    const naive = [percentile(medians, 2.5), percentile(medians, 97.5)];
-    assert.deepEqual(bootstrapMedianCI(values, prng(11), 500), naive, `n=${n}`);
-  }
 });
 
 test('compare: a run against itself shows no change; a slowed mode is a regression', () => {
