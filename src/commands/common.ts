@@ -5,11 +5,10 @@ import { Lab, stopLabOnExit, type ExitHooks } from '../lab/lab.ts';
 import { containerdBuild } from '../lab/containerd.ts';
 import type { LinkSpec } from '../lab/link.ts';
 import { parseModes, type Mode } from '../systems/index.ts';
-import { UsageError } from './errors.ts';
 
 export const DEFAULT_WORKLOADS = 'workloads/debian.yaml';
 
-export interface SelectionOptions { workloads: string; only?: string; category?: string; modes: string; containerd: string }
+export interface SelectionOptions { workloads: string; only?: string; category?: string; modes: string; containerd: string; allowOutsideMounts?: boolean }
 
 export function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -17,19 +16,14 @@ export function log(line: string): void {
 
 /** `run` starts from the catalogue's default selection; `prepare` from all of it. */
 export function select(opts: SelectionOptions, useDefaultSelection = false): { workloads: Workload[]; modes: Mode[] } {
-  const catalog = loadCatalogFile(opts.workloads);
+  const catalog = loadCatalogFile(opts.workloads, { allowOutsideMounts: opts.allowOutsideMounts ?? false });
   const list = (v?: string) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const only = list(opts.only);
   const categories = list(opts.category);
   // The catalogue's default selection applies when the user chose nothing.
   const workloads = selectWorkloads(catalog.workloads, only.length || categories.length || !useDefaultSelection ? only : catalog.defaultSelection, opts.workloads, categories);
-  let modes: Mode[];
-  try {
-    modes = parseModes(opts.modes);
-    containerdBuild(opts.containerd);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const modes = parseModes(opts.modes);
+  containerdBuild(opts.containerd);
   return { workloads, modes };
 }
 

@@ -14,14 +14,8 @@ interface Shard { dir: string; meta: RunMeta; samples: Sample[]; skipped: string
 function readShard(dir: string): Shard {
   const file = join(dir, META_FILE);
   if (!existsSync(file)) throw new UsageError(`${dir}: no ${META_FILE}; is it the results directory of a \`run --shard\`?`);
-  let meta: RunMeta;
-  let loaded;
-  try {
-    meta = readMeta(file);
-    loaded = loadSamples(dir);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const meta = readMeta(file);
+  const loaded = loadSamples(dir);
   if (!meta.options.shard) throw new UsageError(`${dir}: not a shard (its run had no --shard); merge joins the shards of one plan`);
   return { dir, meta, ...loaded };
 }

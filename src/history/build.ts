@@ -1,7 +1,8 @@
 // A history: every run's totals and speed-ups, and what changed against the previous run over
 // the same link. Each run's samples are read and summarized once, and kept only until the
 // next run over its link has been compared with them.
-import { loadReportInput, ReportError } from '../report/input.ts';
+import { UserError } from '../errors.ts';
+import { loadReportInput } from '../report/input.ts';
 import type { Sample } from '../results/sample.ts';
 import { compareRuns, type Change } from '../stats/compare.ts';
 import { orderModes } from '../systems/index.ts';
@@ -50,7 +51,7 @@ export function buildHistory(refs: readonly RunRef[], opts: { minChange: number;
     try {
       input = loadReportInput(ref.dir, { percentile: 95, keepDisturbed: opts.keepDisturbed, metrics: ['total'] });
     } catch (err) {
-      if (!(err instanceof ReportError)) throw err;
+      if (!(err instanceof UserError)) throw err;
       warnings.push(`${err.message}; skipped`);
       continue;
     }

@@ -3,6 +3,7 @@
 // umoci turns them into two layers (base, then the application's difference), like the
 // images upstream benchmarks. Fixed SOURCE_DATE_EPOCH clamps build-time mtimes, so files
 // the two roots share are identical and stay out of the application layer.
+import { UserError } from '../errors.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ const BUILDER_VERSION = 2;
 /** Packages whose versions stand for the minbase root in its cache key (with apt's closure). */
 const BASE_KEY_PACKAGES = ['apt', 'base-files', 'bash', 'coreutils', 'dpkg', 'libc-bin', 'util-linux'];
 
-export class BuildError extends Error {}
+export class BuildError extends UserError {}
 
 export function hostSuite(): string {
   const m = /^VERSION_CODENAME=(\w+)/m.exec(readFileSync('/etc/os-release', 'utf8'));

@@ -1,4 +1,5 @@
 // A few read-only calls to the lab registry's HTTP API (distribution v2).
+import { UserError } from '../errors.ts';
 const ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.oci.image.manifest.v1+json',
@@ -6,7 +7,7 @@ const ACCEPT = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
 ].join(', ');
 
-export class RegistryError extends Error {}
+export class RegistryError extends UserError {}
 
 interface Descriptor { mediaType: string; digest: string; size: number }
 interface Manifest { mediaType?: string; layers?: Descriptor[]; manifests?: Descriptor[]; config?: Descriptor }

@@ -1,6 +1,7 @@
 // Which containerd the lab runs, and the config it starts with. containerd 2 (built from
 // the Go module proxy at the release scripts/setup.sh pins) is the default, as upstream's
 // benchmark runs 2.x; Debian's 1.6 stays selectable with --containerd 1.6.
+import { UserError } from '../errors.ts';
 import type { ToolName } from './tools.ts';
 
 export interface ContainerdBuild {
@@ -22,7 +23,7 @@ export const DEFAULT_CONTAINERD = '2';
 
 export function containerdBuild(id: string): ContainerdBuild {
   const b = CONTAINERDS[id];
-  if (!b) throw new Error(`--containerd: unknown "${id}": choose from ${Object.keys(CONTAINERDS).join(', ')}`);
+  if (!b) throw new UserError(`--containerd: unknown "${id}": choose from ${Object.keys(CONTAINERDS).join(', ')}`);
   return b;
 }
 

@@ -1,2 +1,4 @@
 // Errors of the lab a user can act on.
-export class LabError extends Error {}
+import { UserError } from '../errors.ts';
+
+export class LabError extends UserError {}

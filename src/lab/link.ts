@@ -3,6 +3,7 @@
 // by the delay line (tools/delay-line: this kernel has no netem), which holds every packet
 // for half the RTT each way, with tbf on both devices: TCP's handshake and congestion
 // control see the link's round trip and rate. Prepare goes over a veth pair, unshaped.
+import { UserError } from '../errors.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { tool } from './tools.ts';
@@ -24,7 +25,7 @@ export const PROFILES: Record<string, Omit<LinkSpec, 'profile'>> = {
 
 export const DEFAULT_PROFILE = 'wan';
 
-export class LinkError extends Error {}
+export class LinkError extends UserError {}
 
 /** Parses "50mbit", "1gbit", "800kbit", "1000000" (bits per second). */
 export function parseBandwidth(s: string): number {

@@ -1,6 +1,7 @@
 // Measures the link before the samples: round-trip time of a small request, the time a
 // fresh TCP connection takes to open, and the throughput of a large blob, all through the
 // same path the samples use.
+import { LabError } from './errors.ts';
 import { createCipheriv, createHash } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
@@ -36,11 +37,11 @@ export async function pushProbeBlob(directHost: string, size: number): Promise<s
   if (head.ok) return digest;
   const start = await fetch(`http://${directHost}/v2/${PROBE_REPO}/blobs/uploads/`, { method: 'POST' });
   const location = start.headers.get('location');
-  if (start.status !== 202 || !location) throw new Error(`link probe: registry refused the upload (${start.status})`);
+  if (start.status !== 202 || !location) throw new LabError(`link probe: the lab registry refused the upload (HTTP ${start.status}); its log is in the lab directory`);
   const url = new URL(location, `http://${directHost}`);
   url.searchParams.set('digest', digest);
   const put = await fetch(url, { method: 'PUT', body: new Uint8Array(data), headers: { 'content-type': 'application/octet-stream' } });
-  if (put.status !== 201) throw new Error(`link probe: upload failed (${put.status})`);
+  if (put.status !== 201) throw new LabError(`link probe: the upload to the lab registry failed (HTTP ${put.status}); its log is in the lab directory`);
   return digest;
 }
 

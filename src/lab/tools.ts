@@ -1,5 +1,6 @@
 // Finds the binaries the lab drives and reads their versions. The project's own
 // bin directory comes first so pinned builds win over whatever the system has.
+import { UserError } from '../errors.ts';
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -42,7 +43,7 @@ const HOW: Record<ToolName, string> = {
   'delay-line': 'run scripts/setup.sh (builds it from tools/delay-line)',
 };
 
-export class MissingToolError extends Error {}
+export class MissingToolError extends UserError {}
 
 const SEARCH = [BIN_DIR, ...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin', '/sbin'];
 const cache = new Map<ToolName, string>();

@@ -1,6 +1,7 @@
 // Chart specs (vega-lite) and their rendering to SVG and PNG without a browser.
 // Fonts are pinned (DejaVu Sans, shipped by Debian's fonts-dejavu-core) in both the spec
 // and the rasteriser, so every machine draws the same picture.
+import { UserError } from '../errors.ts';
 import { existsSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
@@ -113,7 +114,7 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 export function svgToPng(svg: string): Buffer {
   const fontFiles = FONT_FILES.filter((f) => existsSync(f));
-  if (fontFiles.length === 0) throw new Error(`no chart font: install the Debian package fonts-dejavu-core (run scripts/setup.sh)`);
+  if (fontFiles.length === 0) throw new UserError(`no chart font: install the Debian package fonts-dejavu-core (run scripts/setup.sh)`);
   const png = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: 2 },
     font: { fontFiles, loadSystemFonts: false, defaultFontFamily: FONT, sansSerifFamily: FONT },

@@ -1,4 +1,5 @@
 // What every exporter gets: the samples, the run's metadata and the summary of both.
+import { UserError } from '../errors.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { orderModes } from '../systems/index.ts';
@@ -8,7 +9,7 @@ import { loadSamples, META_FILE } from '../results/store.ts';
 import { summarize, type Summary } from '../stats/summary.ts';
 import type { Metric } from '../stats/percentile.ts';
 
-export class ReportError extends Error {}
+export class ReportError extends UserError {}
 
 export interface ReportInput {
   dir: string;
@@ -30,21 +31,12 @@ export interface ReportOptions {
 
 export function loadReportInput(dir: string, opts: ReportOptions): ReportInput {
   if (!existsSync(dir)) throw new ReportError(`${dir}: no such results directory`);
-  let loaded;
-  try {
-    loaded = loadSamples(dir);
-  } catch (err) {
-    throw new ReportError((err as Error).message);
-  }
+  const loaded = loadSamples(dir);
   const warnings = [...loaded.skipped];
   const metaFile = join(dir, META_FILE);
   let meta: RunMeta | null = null;
   if (existsSync(metaFile)) {
-    try {
-      meta = readMeta(metaFile);
-    } catch (err) {
-      throw new ReportError((err as Error).message);
-    }
+    meta = readMeta(metaFile);
   } else {
     warnings.push(`${metaFile}: missing; the report lacks the run's environment`);
   }

@@ -1,5 +1,6 @@
 // The table of systems. Adding a system is one file beside this one and one row here (and
 // its tools in scripts/setup.sh); nothing outside src/systems/ names a system.
+import { UserError } from '../errors.ts';
 import { overlaybd } from './overlaybd.ts';
 import { nydus } from './nydus.ts';
 import { overlayfs } from './overlayfs.ts';
@@ -20,14 +21,14 @@ export const BASELINE = 'legacy';
 
 export function modeByName(name: string): Mode {
   const m = MODES.find((x) => x.name === name);
-  if (!m) throw new Error(`unknown mode "${name}": choose from ${MODE_NAMES.join(', ')}`);
+  if (!m) throw new UserError(`unknown mode "${name}": choose from ${MODE_NAMES.join(', ')}`);
   return m;
 }
 
 /** Parses a comma-separated --modes list, keeping the canonical order. */
 export function parseModes(list: string): Mode[] {
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0) throw new Error('--modes: give at least one mode');
+  if (names.length === 0) throw new UserError('--modes: give at least one mode');
   const wanted = new Set(names.map((n) => modeByName(n).name));
   return MODES.filter((m) => wanted.has(m.name));
 }

@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { mean, median, sampleStandardDeviation } from 'simple-statistics';
 import { buildReport } from '../../src/report/index.ts';
 import { ReportError } from '../../src/report/input.ts';
+import { UserError } from '../../src/errors.ts';
 import { compareRuns } from '../../src/stats/compare.ts';
 import { summarize } from '../../src/stats/summary.ts';
 import { percentile } from '../../src/stats/percentile.ts';
@@ -88,7 +89,7 @@ test('bad results directories get clear messages', async () => {
   await assert.rejects(buildReport('/nonexistent/results', { percentile: 95 }), (e: Error) => e instanceof ReportError && /no such results directory/.test(e.message));
   await assert.rejects(buildReport(resultsDir([]), { percentile: 95 }), /no complete sample to report on/);
   const broken = resultsDir(syntheticSamples({ workloads: ['a'], modes: ['legacy'], rounds: 1 }), { ...syntheticMeta(['a'], ['legacy']), options: { seed: 'five' } });
-  await assert.rejects(buildReport(broken, { percentile: 95 }), (e: Error) => e instanceof ReportError && /run\.json: options\.workloads: Required/.test(e.message));
+  await assert.rejects(buildReport(broken, { percentile: 95 }), (e: Error) => e instanceof UserError && /run\.json: options\.workloads: Required/.test(e.message));
   const newer = resultsDir(syntheticSamples({ workloads: ['a'], modes: ['legacy'], rounds: 1 }), { format: 99, options: {} });
   await assert.rejects(buildReport(newer, { percentile: 95 }), /results format 99 is newer than this hellobench reads \(1\); update hellobench/);
 });
