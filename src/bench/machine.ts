@@ -3,7 +3,7 @@
 // the machine's fault, not the snapshotter's. The figures are kept on every sample; the
 // verdict names the figure that crossed its threshold.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAB_BASE } from '../paths.ts';
 
@@ -24,14 +24,11 @@ export interface MachineFigures {
   /** A fixed CPU load timed just before the sample, in ms, and its ratio to the fastest of the run. */
   canary_ms: number;
   canary_ratio: number;
-  /** PIDs of other hellobench labs alive during the sample. */
-  other_labs?: number[];
 }
 
 /**
  * Thresholds, set from runs on a 2-core VM with and without a CPU and disk hog beside the lab
- * (README, "Disturbance"). Another lab is always a disturbance: it competes for the same disk,
- * page cache and CPU. Pressure is judged against the cell's own: a FUSE system's samples stall
+ * (README, "Noisy machines"); another lab cannot run beside this one (src/lab/lock.ts). Pressure is judged against the cell's own: a FUSE system's samples stall
  * on I/O for ~40% of their time on a calm machine, a legacy pull's for ~5%.
  */
 export const THRESHOLDS = {
@@ -54,7 +51,6 @@ export interface PressureReference { cpu?: number; io?: number }
 
 /** Why the sample counts as disturbed (the first figure over its threshold), or undefined. */
 export function disturbance(f: MachineFigures, ref: PressureReference = {}, t = THRESHOLDS): string | undefined {
-  if (f.other_labs?.length) return `another hellobench lab ran (pid ${f.other_labs.join(', ')})`;
   if (f.steal_pct !== undefined && f.steal_pct > t.steal_pct) return `CPU steal ${pct(f.steal_pct)} > ${t.steal_pct}%`;
   if (f.foreign_cpu_pct !== undefined && f.foreign_cpu_pct > t.foreign_cpu_pct) return `CPU taken outside the lab ${pct(f.foreign_cpu_pct)} > ${t.foreign_cpu_pct}%`;
   if (f.canary_ratio > t.canary_ratio) return `canary ${f.canary_ratio.toFixed(2)}x its fastest > ${t.canary_ratio}x`;
@@ -146,13 +142,6 @@ export function foreignTicks(a: Map<number, ProcCpu>, b: Map<number, ProcCpu>, l
   return ticks;
 }
 
-/** Other hellobench labs whose owner is alive (their directories are lab-<pid>). */
-export function otherLabs(base = LAB_BASE): number[] {
-  if (!existsSync(base)) return [];
-  return readdirSync(base).map((d) => /^lab-(\d+)$/.exec(d)).filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1])).filter((pid) => pid !== process.pid && existsSync(`/proc/${pid}`));
-}
-
 /** Watches the machine around each sample. One per run: the canary's fastest time and each cell's pressure reference are the run's. */
 export class MachineWatch {
   private fastest = Infinity;
@@ -184,7 +173,7 @@ export class MachineWatch {
     const why = disturbance(f, this.reference(cell));
     const h = this.seen.get(cell) ?? { calm: [], marked: [] };
     // Only a sample marked by its pressure alone may stand in for a reference: one that
-    // another cause marked (steal, foreign CPU, canary, another lab) says nothing of the cell.
+    // another cause marked (steal, foreign CPU, canary) says nothing of the cell.
     const { cpu_pressure_pct: _c, io_pressure_pct: _i, ...rest } = f;
     if (!why) h.calm.push(f);
     else if (!disturbance(rest)) h.marked.push(f);
@@ -204,13 +193,11 @@ export class MachineWatch {
     const canary = Math.min(canaryMs(), canaryMs(), canaryMs());
     this.fastest = Math.min(this.fastest, canary);
     const fastest = this.fastest;
-    const labs = new Set(otherLabs());
     const procs = processCpu();
     const a = snapshot();
     return () => {
       const b = snapshot();
       const foreign = foreignTicks(procs, processCpu(), this.labDir);
-      for (const pid of otherLabs()) labs.add(pid);
       const wallUs = Number(b.ns - a.ns) / 1e3;
       const share = (r: 'cpu' | 'io' | 'memory') =>
         a.psi[r] !== undefined && b.psi[r] !== undefined && wallUs > 0 ? round(((b.psi[r]! - a.psi[r]!) / wallUs) * 100) : undefined;
@@ -223,7 +210,6 @@ export class MachineWatch {
         const v = share(r);
         if (v !== undefined) f[key] = v;
       }
-      if (labs.size) f.other_labs = [...labs];
       return f;
     };
   }

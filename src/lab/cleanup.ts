@@ -39,7 +39,8 @@ export function killAll(pids: number[]): void {
   }
 }
 
-const ownerAlive = (pid: number) => isAlive(pid) && !!exeOf(pid)?.includes('node');
+/** A lab owner (a hellobench node process) is alive; a PID reused since by another program is not. */
+export const ownerAlive = (pid: number) => isAlive(pid) && !!exeOf(pid)?.includes('node');
 
 /** [pid, owning lab pid] of processes with an argument inside some lab's directory. */
 function labProcesses(): [number, number][] {

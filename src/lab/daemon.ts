@@ -1,13 +1,14 @@
 // One long-running process the lab started: spawned in its own process group (so a
 // terminal's Ctrl-C reaches hellobench, which stops daemons in order), its PID
 // recorded on disk (so a later run can clean up after a crash), stopped by PID.
+import { UserError } from '../errors.ts';
 import { createWriteStream, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { lastLines } from '../util/text.ts';
 
-export class DaemonError extends Error {}
+export class DaemonError extends UserError {}
 
 export interface DaemonSpec {
   /** Component name used in messages and file names. */
@@ -57,6 +58,11 @@ export class Daemon {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** Started and not exited since (a daemon may die under a sample). */
+  get running(): boolean {
+    return this.child !== null && !this.exited;
   }
 
   async start(): Promise<void> {

@@ -5,6 +5,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { LAB_BASE } from '../paths.ts';
+import { lockMachine } from './lock.ts';
 import type { Mode, SampleContext } from '../systems/system.ts';
 import { cleanStaleLabs, killAll, pidsUnder, pidsWithArg } from './cleanup.ts';
 import { containerdBuild, DEFAULT_CONTAINERD, renderContainerdConfig, type ContainerdBuild } from './containerd.ts';
@@ -46,7 +47,7 @@ export class Lab {
   private systemDir: string | null = null;
   private stopping: Promise<void> | null = null;
 
-  private constructor(readonly opts: LabOptions) {
+  private constructor(readonly opts: LabOptions, private readonly unlock: () => void) {
     this.link = opts.link ?? { profile: 'loopback' };
     this.containerd = containerdBuild(opts.containerd ?? DEFAULT_CONTAINERD);
     this.netns = this.link.profile === 'loopback' ? null : new NetNs(process.pid);
@@ -60,8 +61,14 @@ export class Lab {
     if (process.getuid?.() !== 0) {
       throw new LabError('the lab needs root (containerd, mounts, page cache): run hellobench as root, e.g. with sudo');
     }
-    await cleanStaleLabs(opts.log);
-    const lab = new Lab(opts);
+    const unlock = lockMachine();
+    try {
+      await cleanStaleLabs(opts.log);
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+    const lab = new Lab(opts, unlock);
     mkdirSync(lab.dir, { recursive: true, mode: 0o700 });
     writeFileSync(join(lab.dir, 'owner.json'), JSON.stringify({ pid: process.pid, started: new Date().toISOString() }));
     return lab;
@@ -183,6 +190,7 @@ export class Lab {
   /** Cold state for the next sample: fresh daemons, empty state, dropped page cache. */
   async reset(mode: Mode): Promise<void> {
     await this.stopRuntime();
+    await this.registry.ensureUp();
     await execa('sync');
     writeFileSync('/proc/sys/vm/drop_caches', '3');
     await this.startRuntime(mode);
@@ -213,6 +221,7 @@ export class Lab {
       const failed = await unmountUnder(this.dir);
       if (failed.length) errors.push(`cannot unmount ${failed.join('; ')}`);
       else rmSync(this.dir, { recursive: true, force: true });
+      this.unlock();
       this.log('lab stopped');
       if (errors.length) throw new LabError(`lab stop: ${errors.join('; ')}`);
     })();

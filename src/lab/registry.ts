@@ -1,7 +1,7 @@
 // The lab's registry (distribution 2.x, Debian's docker-registry) on its shared store: on
 // loopback, or inside the lab's network namespace, on one port on all its addresses: the
 // link's (TUN pair, shaped and delayed by the delay line) and the direct path's (veth).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REGISTRY_STORE } from '../paths.ts';
 import type { Daemon, DaemonSpec } from './daemon.ts';
@@ -19,6 +19,7 @@ export class LabRegistry {
   /** Where prepare pushes and pulls, and the probe's baseline: the veth, unshaped and undelayed. */
   directHost = '';
   private daemon: Daemon | null = null;
+  private spec: DaemonSpec | null = null;
 
   constructor(
     private readonly dir: string,
@@ -30,7 +31,9 @@ export class LabRegistry {
 
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    mkdirSync(REGISTRY_STORE, { recursive: true });
+    // The store is the lab's state: root's alone, also when an older version made it.
+    mkdirSync(REGISTRY_STORE, { recursive: true, mode: 0o700 });
+    chmodSync(REGISTRY_STORE, 0o700);
     const ns = this.netns;
     let listen;
     if (ns) {
@@ -62,11 +65,19 @@ export class LabRegistry {
       '',
     ].join('\n'));
     const url = `http://${this.directHost}/v2/`;
-    this.daemon = await this.launch({
+    this.spec = {
       name: 'registry', dir: this.dir, argv: [tool('docker-registry'), 'serve', config], ...(ns ? { prefix: ns.exec() } : {}),
       ready: async () => (await fetch(url)).status === 200,
-    });
+    };
+    this.daemon = await this.launch(this.spec);
     this.log(`registry up at ${this.host} over link ${describe(this.link)} (store ${REGISTRY_STORE})`);
+  }
+
+  /** Starts the registry again if it died (under a sample): the samples after it still measure. */
+  async ensureUp(): Promise<void> {
+    if (!this.spec || !this.daemon || this.daemon.running) return;
+    this.log(`registry had exited (${this.daemon.tail()}): starting it again`);
+    this.daemon = await this.launch(this.spec);
   }
 
   /** The registry's JSON log: one line per response, read for bytes fetched. */

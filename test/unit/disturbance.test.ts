@@ -1,11 +1,7 @@
-import '../support/lab-base.ts'; // first: the lab directory of this test, not the machine's
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { disturbance, foreignTicks, MachineWatch, processCpu, otherLabs, THRESHOLDS, type MachineFigures } from '../../src/bench/machine.ts';
+import { disturbance, foreignTicks, MachineWatch, processCpu, THRESHOLDS, type MachineFigures } from '../../src/bench/machine.ts';
 import { counted } from '../../src/results/sample.ts';
 import { compareRuns } from '../../src/stats/compare.ts';
 import { pairedRatios, summarize, unsureCells } from '../../src/stats/summary.ts';
@@ -23,7 +19,6 @@ test('a calm sample is not disturbed; each figure over its threshold is named', 
   assert.equal(disturbance({ ...calm, memory_pressure_pct: 6 }), 'memory pressure 6.0% > 5%');
   assert.equal(disturbance({ ...calm, canary_ratio: 2.31 }), 'canary 2.31x its fastest > 2x');
   assert.equal(disturbance({ ...calm, canary_ratio: 1.8 }), undefined, 'the lab\'s own start-up takes the canary to 1.8x');
-  assert.equal(disturbance({ ...calm, other_labs: [4242] }), 'another hellobench lab ran (pid 4242)');
   // A kernel without PSI still judges by what it has.
   assert.equal(disturbance({ canary_ms: 8, canary_ratio: 1 }), undefined);
   assert.equal(disturbance({ ...calm, cpu_pressure_pct: THRESHOLDS.pressure_floor }), undefined, 'at the threshold is not over it');
@@ -94,16 +89,6 @@ test('CPU taken outside the lab is counted; the lab\'s own processes and those n
   } finally {
     for (const p of busy) p.kill('SIGKILL');
   }
-});
-
-test('other labs: a live owner counts, a dead one and this process do not', () => {
-  const base = mkdtempSync(join(tmpdir(), 'hb-labs-'));
-  mkdirSync(join(base, `lab-${process.ppid}`));
-  mkdirSync(join(base, `lab-${process.pid}`));
-  mkdirSync(join(base, 'lab-2147483646'));
-  mkdirSync(join(base, 'not-a-lab'));
-  assert.deepEqual(otherLabs(base), [process.ppid]);
-  assert.deepEqual(otherLabs(join(base, 'missing')), []);
 });
 
 test('disturbed samples are set aside by default and counted with keepDisturbed', () => {

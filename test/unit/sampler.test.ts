@@ -1,5 +1,4 @@
 // The sampler against a fake system and a fake ctr: phases, checks and statuses, without root.
-import '../support/lab-base.ts'; // first: the lab directory of this test, not the machine's
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
