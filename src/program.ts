@@ -27,6 +27,7 @@ export function buildProgram(): Command {
     .option('--category <names>', 'comma-separated categories to keep (distro, database, language, web-server, other)')
     .addOption(new Option('--modes <list>', `comma-separated modes (${MODE_NAMES.join(', ')})`).default(MODE_NAMES.join(',')))
     .option('--source-registry <host>', 'registry to copy `ref:` images from, instead of the one in the reference')
+    .option('--allow-outside-mounts', 'let a catalogue mount host paths outside its own folder into containers')
     .addOption(new Option('--containerd <version>', `containerd the lab runs: ${Object.values(CONTAINERDS).map((c) => `${c.id} (${c.label})`).join(', ')}`).default(DEFAULT_CONTAINERD));
 
   program.command('doctor').description('check that every component the lab needs is here')
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
     .option('--until-ci <percent>', 'add whole rounds until every median\'s 95% interval is within ±percent of it (--samples rounds first)')
     .option('--max-samples <n>', `with --until-ci: at most this many rounds (default ${DEFAULT_MAX_ROUNDS})`)
     .option('--keep-disturbed', 'count samples taken while the machine was disturbed (by default they are set aside and taken again)')
+    .option('--resume <dir>', 'go on with the interrupted run in DIR: its options, seed and images; only its missing samples are taken')
     .option('--shard <i/n>', 'measure the i-th of n shares of the images (every n-th image, all its modes; needs --seed); `merge` joins them')
     .action(async (opts) => { process.exitCode = await runCommand(opts); });
 

@@ -1,10 +1,11 @@
 // Loads a catalogue file; every error names file:line:col and the field.
-import { readFileSync } from 'node:fs';
+import { UserError } from '../errors.ts';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { CATEGORIES, catalogSchema, type Workload } from './schema.ts';
 
-export class CatalogError extends Error {}
+export class CatalogError extends UserError {}
 
 function locate(doc: Document, lc: LineCounter, path: (string | number)[]): string {
   // Walk up the path until a node with a source range exists (a missing field has none).
@@ -20,11 +21,20 @@ function locate(doc: Document, lc: LineCounter, path: (string | number)[]): stri
 
 export interface Catalog { workloads: Workload[]; defaultSelection: string[] }
 
-export function parseCatalog(text: string, file: string): Workload[] {
-  return parseCatalogFile(text, file).workloads;
+/** `allowOutsideMounts`: a mount may hand the container a host path outside the catalogue's folder. */
+export interface CatalogOptions { allowOutsideMounts?: boolean }
+
+export function parseCatalog(text: string, file: string, opts: CatalogOptions = {}): Workload[] {
+  return parseCatalogFile(text, file, opts).workloads;
 }
 
-export function parseCatalogFile(text: string, file: string): Catalog {
+/** The host path a mount source names, symbolic links followed where it exists. */
+function hostPath(base: string, source: string): string {
+  const p = resolve(base, source);
+  return existsSync(p) ? realpathSync(p) : p;
+}
+
+export function parseCatalogFile(text: string, file: string, opts: CatalogOptions = {}): Catalog {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -47,6 +57,14 @@ export function parseCatalogFile(text: string, file: string): Catalog {
       throw new CatalogError(`${file}:${where}: workloads.${i}.name: duplicate name "${w.name}" (also workloads.${seen.get(w.name)})`);
     }
     seen.set(w.name, i);
+    // A catalogue from elsewhere must not hand the container the host's files without a word.
+    const folder = existsSync(base) ? realpathSync(base) : base;
+    w.mounts.forEach((m, j) => {
+      const source = hostPath(base, m.source);
+      if (!opts.allowOutsideMounts && source !== folder && !source.startsWith(`${folder}/`)) {
+        throw new CatalogError(`${file}:${locate(doc, lc, ['workloads', i, 'mounts', j, 'source'])}: workloads.${i}.mounts.${j}.source: ${m.source} is ${source}, outside the catalogue's folder ${folder}; pass --allow-outside-mounts to hand it to the container`);
+      }
+    });
     const command = w.pattern === 'cmd-stdin' ? (w.args ?? w.shell ?? ['sh']) : w.args;
     return {
       ...w,
@@ -65,14 +83,14 @@ export function loadCatalog(file: string): Workload[] {
   return loadCatalogFile(file).workloads;
 }
 
-export function loadCatalogFile(file: string): Catalog {
+export function loadCatalogFile(file: string, opts: CatalogOptions = {}): Catalog {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new CatalogError(`${file}: cannot read the workload catalogue (${(err as NodeJS.ErrnoException).code ?? err}); pass an existing file with --workloads`);
   }
-  return parseCatalogFile(text, file);
+  return parseCatalogFile(text, file, opts);
 }
 
 /** Keeps the workloads named in `only` and in `categories` (each: all when empty); unknown names are errors. */

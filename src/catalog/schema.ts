@@ -27,7 +27,8 @@ const debianBuild = z.object({
 
 const imageSpec = z.union([
   z.object({ build: z.discriminatedUnion('base', [busyboxBuild, debianBuild]) }).strict(),
-  z.object({ ref: z.string().min(1) }).strict(),
+  // A reference, not a command line: it goes to skopeo as one argument.
+  z.object({ ref: z.string().max(255).regex(/^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(\/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, 'an image reference such as registry.example/library/python:3.12') }).strict(),
 ]);
 
 const mount = z.object({ source: z.string().min(1), target: z.string().startsWith('/') }).strict();
@@ -39,10 +40,10 @@ export const workloadSchema = z.object({
   pattern: z.enum(PATTERNS),
   args: z.array(z.string()).min(1).optional(),
   expect: z.string().min(1).optional(),
-  waitline: z.string().min(1).optional(),
+  waitline: z.string().min(1).regex(/^[^\n\r]*$/, 'one line: output is matched line by line').optional(),
   stdin: z.string().optional(),
   shell: z.array(z.string()).min(1).optional(),
-  env: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.union([z.string(), z.number()]).transform(String)).default({}),
   mounts: z.array(mount).default([]),
   timeout: z.number().positive().default(120),
   /** Seconds the optimizing conversion watches the workload when no wait line ends it sooner. */

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CatalogError, loadCatalog, parseCatalog, selectWorkloads } from '../../src/catalog/load.ts';
 import { parseSize } from '../../src/catalog/schema.ts';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { plan } from '../../src/bench/plan.ts';
 import { MODES } from '../../src/systems/index.ts';
@@ -120,4 +121,58 @@ test('the Debian catalogue builds every application from Debian packages', () =>
   const names = ws.map((w) => w.name);
   for (const n of ['debian', 'python', 'perl', 'node', 'gcc', 'golang', 'php', 'r-base', 'redis', 'postgres', 'mariadb', 'tomcat', 'rabbitmq']) assert.ok(names.includes(n), n);
   for (const w of ws) assert.equal((w.image as { build: { base: string } }).build.base, 'debian');
+});
+
+test('hostile input is data: quotes, $(), backticks, newlines and long strings pass through literally as argv', () => {
+  const odd = ['it\'s "quoted"', '$(touch /tmp/pwned)', '`id`', 'a\nb', 'x'.repeat(10_000), '; rm -rf /', '../../etc/passwd'];
+  const ws = parseCatalog(`workloads:
+  - name: odd
+    category: other
+    image: { ref: example.org/busybox:1 }
+    pattern: cmd-arg
+    args: ${JSON.stringify(odd)}
+    env: { V: ${JSON.stringify(odd[1])}, W: ${JSON.stringify(odd[3])} }
+`, '/cat/w.yaml');
+  assert.deepEqual(ws[0]!.command, odd);
+  assert.deepEqual(ws[0]!.env, { V: odd[1], W: odd[3] });
+});
+
+test('hostile input that cannot be data is rejected at its line: names, references, env names, wait lines', () => {
+  const one = (field: string) => `workloads:
+  - name: w
+    category: other
+    image: { ref: example.org/busybox:1 }
+    pattern: cmd-arg-wait
+    args: [sh]
+    waitline: ready
+${field}`;
+  fails(one('').replace('name: w', 'name: ../../escape'), /^w\.yaml:2:11: workloads\.0\.name: use lower-case letters/);
+  fails(one('').replace('name: w', 'name: "a b"'), /workloads\.0\.name: use lower-case letters/);
+  fails(one('').replace('example.org/busybox:1', '"example.org/busybox:1 --src-creds x"'), /^w\.yaml:4:\d+: workloads\.0\.image\.ref: an image reference/);
+  fails(one('').replace('example.org/busybox:1', '"$(id)"'), /workloads\.0\.image\.ref: an image reference/);
+  fails(one('').replace('example.org/busybox:1', '"docker://example.org/x"'), /workloads\.0\.image\.ref: an image reference/);
+  fails(one('').replace('waitline: ready', 'waitline: "ready\\nnow"'), /^w\.yaml:7:\d+: workloads\.0\.waitline: one line/);
+  fails(one('    env: { "A B": 1 }'), /workloads\.0\.env\.A B: an environment variable name/);
+  fails(one('    env: { "X=1": 1 }'), /workloads\.0\.env\.X=1: an environment variable name/);
+});
+
+test('a mount outside the catalogue\'s folder needs --allow-outside-mounts, symbolic links included', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hb-cat-'));
+  mkdirSync(join(dir, 'src'));
+  symlinkSync('/etc', join(dir, 'src', 'sneaky'));
+  const cat = (source: string) => `workloads:
+  - name: m
+    category: other
+    image: { ref: example.org/busybox:1 }
+    pattern: echo-hello
+    mounts: [{ source: ${source}, target: /src }]
+`;
+  const file = join(dir, 'w.yaml');
+  assert.deepEqual(parseCatalog(cat('./src'), file)[0]!.mounts, [{ source: join(dir, 'src'), target: '/src' }]);
+  for (const source of ['../../../../../../../etc', '/etc', './src/sneaky']) {
+    assert.throws(() => parseCatalog(cat(source), file), (e: Error) => e instanceof CatalogError
+      && e.message.startsWith(`${file}:6:24: workloads.0.mounts.0.source: ${source} is /etc, outside the catalogue's folder`)
+      && e.message.endsWith('pass --allow-outside-mounts to hand it to the container'), source);
+    assert.equal(parseCatalog(cat(source), file, { allowOutsideMounts: true })[0]!.mounts.length, 1);
+  }
 });

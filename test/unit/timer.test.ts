@@ -47,7 +47,7 @@ test('create puts -- between the container id and the workload command', () => {
     args: [python3, -c, "print('hello')"]
     env: { K: v }
     mounts: [{ source: /s, target: /t }]
-`, 'w.yaml');
+`, 'w.yaml', { allowOutsideMounts: true });
   const lab = { ctr: 'ctr', ctrArgs: ['--address', 'sock', '--namespace', 'hb'] };
   const argv = createArgv(lab, w!, modeByName('estargz'), 'host/py:esgz', 'id1');
   const tail = argv.slice(argv.indexOf('create') + 1);
