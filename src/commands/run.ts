@@ -1,11 +1,11 @@
 // run: prepare what is missing, then measure every planned sample on a cold lab.
 import { join } from 'node:path';
 import { ORDERS, rounds, type Order } from '../bench/plan.ts';
-import { MachineWatch, otherLabs } from '../bench/machine.ts';
+import { MachineWatch } from '../bench/machine.ts';
 import { measureSample, type SampleJob } from '../bench/sampler.ts';
 import { FetchLog } from '../lab/fetchlog.ts';
 import { containerdBuild } from '../lab/containerd.ts';
-import { describe, LinkError, resolveLink, type LinkSpec } from '../lab/link.ts';
+import { describe, resolveLink, type LinkSpec } from '../lab/link.ts';
 import { probeLink, probeSize, pushProbeBlob } from '../lab/probe.ts';
 import { oneLine } from '../util/text.ts';
 import { collectVersions, currentCommit, hostInfo, RESULTS_FORMAT, writeMeta, type RunMeta, type RunOptions } from '../results/metadata.ts';
@@ -13,7 +13,10 @@ import type { Workload } from '../catalog/schema.ts';
 import type { Mode } from '../systems/index.ts';
 import { SAMPLE_SCHEMA, type Sample } from '../results/sample.ts';
 import { unsureCells } from '../stats/summary.ts';
-import { SampleStore } from '../results/store.ts';
+import { SAMPLES_FILE, SampleStore } from '../results/store.ts';
+import { cliOptionsOf, imageChange, jobDone, loadPrior, planChange, workloadsHash } from '../bench/resume.ts';
+import { UserError } from '../errors.ts';
+import { existsSync } from 'node:fs';
 import { buildReport } from '../report/index.ts';
 import type { Lab } from '../lab/lab.ts';
 import { markdownTable } from '../report/markdown.ts';
@@ -36,6 +39,8 @@ export interface RunCliOptions extends SelectionOptions {
   maxSamples?: string;
   keepDisturbed?: boolean;
   shard?: string;
+  /** An interrupted run's results directory: go on with its plan. */
+  resume?: string;
 }
 
 /** A disturbed sample (set aside) is taken again at the end of its round, at most this many times. */
@@ -81,12 +86,7 @@ export function resolveRun(opts: RunCliOptions): { options: RunOptions; workload
   if (maxRounds < minRounds) throw new UsageError(`--max-samples ${maxRounds} is below --samples ${minRounds}: --samples is where --until-ci starts`);
   const p = Number(opts.percentile);
   if (!(p > 0 && p <= 100)) throw new UsageError(`--percentile: expected a number in (0, 100], got "${opts.percentile}"`);
-  let link;
-  try {
-    link = resolveLink(opts.link, opts.bandwidth, opts.rtt);
-  } catch (err) {
-    throw new UsageError((err as LinkError).message);
-  }
+  const link = resolveLink(opts.link, opts.bandwidth, opts.rtt);
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, selected.length);
   // Shards run on different machines: only a given seed gives them one plan.
   if (shard && opts.seed === undefined) throw new UsageError('--shard: give --seed too, so that every shard follows the same plan');
@@ -95,7 +95,7 @@ export function resolveRun(opts: RunCliOptions): { options: RunOptions; workload
   const options: RunOptions = {
     link: opts.link, ...(opts.bandwidth ? { bandwidth: opts.bandwidth } : {}), ...(opts.rtt ? { rtt: opts.rtt } : {}),
     workloads: opts.workloads, only: opts.only ?? null, ...(opts.category ? { category: opts.category } : {}),
-    ...(opts.sourceRegistry ? { source_registry: opts.sourceRegistry } : {}),
+    ...(opts.sourceRegistry ? { source_registry: opts.sourceRegistry } : {}), ...(opts.allowOutsideMounts ? { allow_outside_mounts: true } : {}),
     workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), containerd: opts.containerd, samples: minRounds, order,
     ...(untilCi !== undefined ? { until_ci: untilCi, max_samples: maxRounds } : {}), keep_disturbed: opts.keepDisturbed ?? false, seed, percentile: p,
     ...(shard ? { shard: { ...shard, of: selected.map((w) => w.name) } } : {}),
@@ -104,22 +104,29 @@ export function resolveRun(opts: RunCliOptions): { options: RunOptions; workload
 }
 
 export async function runCommand(opts: RunCliOptions): Promise<number> {
-  const { options, workloads, modes, link, maxRounds } = resolveRun(opts);
+  const prior = opts.resume === undefined ? undefined : loadPrior(opts.resume);
+  const { options, workloads, modes, link, maxRounds } = resolveRun(prior ? cliOptionsOf(prior.meta.options, prior.dir) : opts);
   const { samples: minRounds, seed, percentile: p, until_ci: untilCi } = options;
   const order = options.order as Order;
   const keepDisturbed = options.keep_disturbed ?? false;
-  const runId = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
-  const outDir = opts.out ?? join('results', runId);
-  const store = new SampleStore(outDir);
+  const runId = prior?.meta.run_id ?? new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
+  const outDir = prior?.dir ?? opts.out ?? join('results', runId);
+  if (!prior && existsSync(join(outDir, SAMPLES_FILE))) throw new UsageError(`--out ${outDir}: holds the samples of another run; go on with it with --resume ${outDir}, or choose another --out`);
+  const versions = await collectVersions(containerdBuild(options.containerd ?? '1.6'), modes);
+  const hash = workloadsHash(workloads);
+  const change = prior && planChange(prior.meta, { options, workloadsHash: hash, versions });
+  if (change) throw new UserError(`--resume ${prior!.dir}: ${change}; start a new run instead`);
+  let store: SampleStore | undefined;
   let aborted: string | null = null;
-  const samples: Sample[] = [];
+  const samples: Sample[] = [...(prior?.samples ?? [])];
 
-  const meta: RunMeta = {
+  const { finished_at: _, ...before } = prior?.meta ?? {};
+  const meta: RunMeta = prior ? { ...(before as RunMeta), outcome: 'running', resumed_at: [...(prior.meta.resumed_at ?? []), new Date().toISOString()] } : {
     format: RESULTS_FORMAT, run_id: runId, started_at: new Date().toISOString(), outcome: 'running',
     command: process.argv.slice(2),
     options,
     systems: Object.fromEntries([...new Set(modes.map((m) => m.system))].map((s) => [s.name, s.title])),
-    host: hostInfo(), versions: await collectVersions(containerdBuild(opts.containerd), modes), ...await commitOf(), link: { ...link, registry: '' },
+    host: hostInfo(), versions, ...await commitOf(), workloads_hash: hash, link: { ...link, registry: '' },
     planned_samples: 0, prepared: [], prepare_failures: [],
   };
 
@@ -134,9 +141,14 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     process.stdout.write(`\n${model.tables.map((t) => `### ${t.caption}\n\n${markdownTable(t)}\n`).join('\n')}\n`);
   }
 
-  await withLab(opts.containerd, async (lab) => {
-    log(`results go to ${outDir}`);
-    const prepared = await prepareIn(lab, workloads, modes, opts.sourceRegistry);
+  await withLab(options.containerd ?? '1.6', async (lab) => {
+    log(prior ? `resuming ${outDir}: ${samples.length} samples kept` : `results go to ${outDir}`);
+    // Once the lab is ours (a refused run writes nothing), so that a run interrupted while it prepares still says what it was.
+    store = new SampleStore(outDir);
+    writeMeta(outDir, meta);
+    const prepared = await prepareIn(lab, workloads, modes, options.source_registry);
+    const changed = prior && imageChange(prior.meta, prepared.images);
+    if (changed) throw new UserError(`--resume ${outDir}: ${changed} (the images were prepared anew since); start a new run instead`);
     meta.prepared = prepared.images;
     meta.prepare_failures = prepared.failures;
     meta.link.registry = lab.registryHost;
@@ -155,20 +167,20 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     const cells = workloads.reduce((n, w) => n + modes.filter((m) => imageOf(w.name, m.name)).length, 0);
     meta.planned_samples = cells * minRounds;
     writeMeta(outDir, meta);
-    const others = otherLabs();
-    if (others.length) log(`warning: another hellobench lab runs on this machine (pid ${others.join(', ')}): samples taken while it runs are marked disturbed`);
     const watch = new MachineWatch();
     watch.calibrate();
     const fetches = new FetchLog(lab.registry.logFile);
     const order$ = rounds(workloads, modes, seed, order);
     for (let round = 0; round < maxRounds && !aborted; round++) {
-      const queue = order$.next().value.filter((x) => imageOf(x.workload.name, x.mode.name));
-      const retakes = new Map<(typeof queue)[number], number>();
+      const triesOf = (x: { workload: Workload; mode: Mode }) => samples.filter((s) => s.round === round && s.workload === x.workload.name && s.mode === x.mode.name);
+      // A resumed run takes only what its plan still lacks; a job's earlier tries count as retakes.
+      const queue = order$.next().value.filter((x) => imageOf(x.workload.name, x.mode.name) && !jobDone(triesOf(x), keepDisturbed, MAX_RETAKES + 1));
+      const retakes = new Map(queue.map((x) => [x, triesOf(x).length]));
       while (queue.length && !aborted) {
         const job = queue.shift()!;
         const sample = await takeSample(lab, fetches, watch, { ...job, index: samples.length, image: imageOf(job.workload.name, job.mode.name)!, seed, runId });
         if (aborted) break; // a sample cut short by Ctrl-C is not a measurement
-        store.append(sample);
+        store!.append(sample);
         samples.push(sample);
         // Kept disturbed samples count as they are: nothing to take again.
         const again = !keepDisturbed && sample.status === 'ok' && sample.disturbed !== undefined && (retakes.get(job) ?? 0) < MAX_RETAKES;
@@ -194,7 +206,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     }
   }, {
     onAbort: (why) => { aborted = why; },
-    afterStop: async () => { if (meta.planned_samples) await finish(`interrupted: ${aborted}`); },
+    afterStop: async () => { if (store) await finish(`interrupted: ${aborted}`); },
   }, link);
 
   // Interrupted: the exit path (stopLabOnExit) completes run.json and the report, then exits.

@@ -1,5 +1,6 @@
 // run.json: what was run, on what, with which versions; written before the first sample
 // and completed at the end, so an interrupted run still says what it was.
+import { UserError } from '../errors.ts';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { execa } from 'execa';
@@ -22,6 +23,8 @@ export const RunOptionsSchema = z.object({
   only: z.string().nullable().optional(),
   category: z.string().optional(),
   source_registry: z.string().optional(),
+  /** Catalogue mounts outside its folder were allowed (--allow-outside-mounts). */
+  allow_outside_mounts: z.boolean().optional(),
   /** The images this run measured (a shard's share of the selection). */
   workload_names: z.array(z.string()),
   modes: z.array(z.string()),
@@ -92,12 +95,16 @@ export const RunMetaSchema = z.object({
   unsure: z.array(cellRef.extend({ n: z.number(), half_width_pct: z.number().optional() })).optional(),
   prepared: z.array(z.unknown()),
   prepare_failures: z.array(z.unknown()),
+  /** What the selected workloads were (src/bench/resume.ts): a resume refuses a changed catalogue. */
+  workloads_hash: z.string().optional(),
+  /** When the run was resumed (--resume), each time. */
+  resumed_at: z.array(z.string()).optional(),
   /** A merged result set: its shards. */
   shards: z.array(ShardPartSchema).optional(),
 });
 export type RunMeta = z.infer<typeof RunMetaSchema>;
 
-export class MetaError extends Error {}
+export class MetaError extends UserError {}
 
 /** Reads and validates run.json; a malformed one is named with the field that is wrong. */
 export function readMeta(file: string): RunMeta {
@@ -141,6 +148,7 @@ export function repeatArgs(o: RunOptions): string[] {
   }
   args.push('--modes', o.modes.join(','));
   if (o.keep_disturbed) args.push('--keep-disturbed');
+  if (o.allow_outside_mounts) args.push('--allow-outside-mounts');
   if (o.shard) args.push('--shard', `${o.shard.index}/${o.shard.count}`);
   return args;
 }

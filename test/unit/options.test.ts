@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveRun, shardOf, type RunCliOptions } from '../../src/commands/run.ts';
 import { UsageError } from '../../src/commands/errors.ts';
+import { cliOptionsOf, jobDone } from '../../src/bench/resume.ts';
+import type { Sample } from '../../src/results/sample.ts';
 import { buildProgram } from '../../src/program.ts';
 import { OPTION_FLAGS, repeatArgs, RunMetaSchema, shellQuote, type RunOptions } from '../../src/results/metadata.ts';
 
@@ -18,7 +20,7 @@ test('the command a report prints repeats the run: every recorded option comes b
   const runs = [
     ['--workloads', 'workloads/smoke.yaml', '--seed', '4'],
     ['--workloads', 'workloads/smoke.yaml', '--only', 'hello,server', '--modes', 'legacy,estargz', '--samples', '3', '--seed', '9', '--link', 'wan',
-      '--bandwidth', '50mbit', '--rtt', '30ms', '--containerd', '1.6', '--order', 'blocked', '--until-ci', '5', '--max-samples', '8', '--keep-disturbed', '--percentile', '90'],
+      '--bandwidth', '50mbit', '--rtt', '30ms', '--containerd', '1.6', '--order', 'blocked', '--until-ci', '5', '--max-samples', '8', '--keep-disturbed', '--percentile', '90', '--allow-outside-mounts'],
     ['--workloads', 'workloads/debian.yaml', '--category', 'language', '--source-registry', 'mirror.example/library', '--seed', '2', '--shard', '2/3'],
   ];
   for (const args of runs) {
@@ -26,9 +28,11 @@ test('the command a report prints repeats the run: every recorded option comes b
     const again = repeatArgs(first);
     assert.equal(again[0], 'scripts/bench.sh');
     assert.deepEqual(await resolved(again.slice(1)), first, again.join(' '));
+    // --resume rebuilds the same options from run.json.
+    assert.deepEqual(resolveRun(cliOptionsOf(first, 'results/x')).options, first, `resume of ${args.join(' ')}`);
   }
   // Every option that changes the plan has its flag.
-  const recorded = new Set<string>([...OPTION_FLAGS.map(([k]) => k), 'modes', 'keep_disturbed', 'shard', 'workload_names']);
+  const recorded = new Set<string>([...OPTION_FLAGS.map(([k]) => k), 'modes', 'keep_disturbed', 'allow_outside_mounts', 'shard', 'workload_names']);
   for (const key of Object.keys(RunMetaSchema.shape.options.shape)) assert.ok(recorded.has(key), `option ${key} has no flag in repeatArgs`);
   assert.equal(shellQuote("it's here"), `'it'\\''s here'`);
   assert.equal(shellQuote('a/b-c_d.yaml'), 'a/b-c_d.yaml');
@@ -48,4 +52,14 @@ test('shards: every image on exactly one shard, all its modes with it; bad shard
     await assert.rejects(resolved(['--workloads', 'workloads/smoke.yaml', '--seed', '1', '--shard', shard]), (e: Error) => e instanceof UsageError && msg.test(e.message), shard);
   }
   await assert.rejects(resolved(['--workloads', 'workloads/smoke.yaml', '--shard', '1/2']), /--shard: give --seed too/);
+});
+
+test('a resumed job is done once it has a sample that counts or was tried as often as a run tries', () => {
+  const t = (status: Sample['status'], disturbed?: string) => ({ status, ...(disturbed ? { disturbed } : {}) }) as Sample;
+  assert.equal(jobDone([], false, 3), false);
+  assert.equal(jobDone([t('ok')], false, 3), true);
+  assert.equal(jobDone([t('failed')], false, 3), true, 'a failure is a result');
+  assert.equal(jobDone([t('ok', 'steal')], false, 3), false, 'a disturbed try is re-taken');
+  assert.equal(jobDone([t('ok', 'steal')], true, 3), true, 'unless disturbed samples are kept');
+  assert.equal(jobDone([t('ok', 'a'), t('ok', 'b'), t('ok', 'c')], false, 3), true, 'three tries are all a run takes');
 });
