@@ -143,9 +143,10 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
 
   await withLab(options.containerd ?? '1.6', async (lab) => {
     log(prior ? `resuming ${outDir}: ${samples.length} samples kept` : `results go to ${outDir}`);
-    // Once the lab is ours (a refused run writes nothing), so that a run interrupted while it prepares still says what it was.
+    // Once the lab is ours (a refused run writes nothing), so that a run interrupted while it
+    // prepares still says what it was; a resumed one's run.json changes only once it goes on.
     store = new SampleStore(outDir);
-    writeMeta(outDir, meta);
+    if (!prior) writeMeta(outDir, meta);
     const prepared = await prepareIn(lab, workloads, modes, options.source_registry);
     const changed = prior && imageChange(prior.meta, prepared.images);
     if (changed) throw new UserError(`--resume ${outDir}: ${changed} (the images were prepared anew since); start a new run instead`);

@@ -88,6 +88,7 @@ test('--resume takes only the samples an interrupted run lacks, and refuses a ch
     assert.equal(r.exitCode, 2, r.all);
     assert.match(r.stderr, why);
     assert.equal(readFileSync(join(copy, 'samples.jsonl'), 'utf8'), kept, 'nothing taken');
+    assert.deepEqual(JSON.parse(readFileSync(join(copy, 'run.json'), 'utf8')), meta, 'run.json as it was');
   }
 
   const r = await cli(['run', '--resume', dir]);
