@@ -213,7 +213,8 @@ export interface UnsureCell { workload: string; mode: string; n: number; half_wi
  * pct percent of the median on either side (or the cell has no counted sample).
  */
 export function unsureCells(samples: readonly Sample[], pct: number, opts: { seed: number; keepDisturbed?: boolean }): UnsureCell[] {
-  const summary = summarize(samples, { percentile: 50, ...opts });
+  // The total alone: each interval has its own generator, so it is the one the report shows.
+  const summary = summarize(samples, { percentile: 50, ...opts, metrics: ['total'] });
   const out: UnsureCell[] = [];
   for (const c of summary.cells) {
     const t = c.stats.total;
