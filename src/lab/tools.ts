@@ -76,7 +76,16 @@ const VERSION_ARGS: Partial<Record<ToolName, string[]>> = {
  * First line of `TOOL --version`, plus the Debian package version for packaged tools
  * (ctr-remote, for one, reports only the containerd library it was built with).
  */
-export async function toolVersion(name: ToolName): Promise<string> {
+export function toolVersion(name: ToolName): Promise<string> {
+  // Asked once per tool and process: conversion keys ask for every image, run.json once more.
+  let v = versions.get(name);
+  if (!v) versions.set(name, (v = readToolVersion(name)));
+  return v;
+}
+
+const versions = new Map<ToolName, Promise<string>>();
+
+async function readToolVersion(name: ToolName): Promise<string> {
   const args = VERSION_ARGS[name];
   if (!args) return 'n/a';
   try {
