@@ -10,7 +10,7 @@ import { REGISTRY_STORE } from '../../src/paths.ts';
 import { loadSamples } from '../../src/results/store.ts';
 import { readMeta } from '../../src/results/metadata.ts';
 import { prng } from '../../src/bench/plan.ts';
-import { cli, LAB_BASE, leftovers, readSamples } from './helpers.ts';
+import { cli, commandLines, LAB_BASE, leftovers, readSamples } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hellobench-faults-'));
 
@@ -44,9 +44,7 @@ test('exposure: nothing of the lab listens beyond loopback in the host\'s namesp
   while (!(existsSync(file) && readFileSync(file, 'utf8').length > 0) && Date.now() < deadline) await sleep(200);
   const lab = join(LAB_BASE, `lab-${run.pid}`);
   // Every listening TCP socket of a lab process (hellobench, its daemons, the delay line).
-  const labPids = new Set([run.pid!, ...readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
-    try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(lab); } catch { return false; }
-  })]);
+  const labPids = new Set([run.pid!, ...commandLines().filter(([, cmd]) => cmd.includes(lab)).map(([pid]) => pid)]);
   const ss = await execa('ss', ['-Hltnp']);
   const open = ss.stdout.split('\n').filter((l) => [...l.matchAll(/pid=(\d+)/g)].some((m) => labPids.has(Number(m[1]))))
     .map((l) => l.trim().split(/\s+/)[3]!).filter((addr) => !/^(127\.\d+\.\d+\.\d+|\[::1\]):\d+$/.test(addr));
@@ -116,13 +114,8 @@ test('--resume takes only the samples an interrupted run lacks, and refuses a ch
 async function processOf(lab: string, re: RegExp, timeoutMs = 120_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    for (const p of readdirSync('/proc')) {
-      if (!/^\d+$/.test(p)) continue;
-      try {
-        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ');
-        if (cmd.includes(lab) && re.test(cmd)) return Number(p);
-      } catch { /* exited */ }
-    }
+    const found = commandLines().find(([, cmd]) => cmd.includes(lab) && re.test(cmd));
+    if (found) return found[0];
     await sleep(5);
   }
   throw new Error(`no process matching ${re} in ${lab}`);

@@ -16,15 +16,21 @@ export function readSamples(dir: string): Sample[] {
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Sample);
 }
 
+/** Every live process and its command line, arguments joined by spaces. */
+export function commandLines(): [number, string][] {
+  const out: [number, string][] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      out.push([Number(pid), readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')]);
+    } catch { /* exited */ }
+  }
+  return out;
+}
+
 /** Everything a lab could leave behind: processes, mounts, directories. Empty when clean. */
 export function leftovers(): string[] {
   const out: string[] = [];
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-      if (cmd.includes(`${LAB_BASE}/lab-`)) out.push(`process ${pid}: ${cmd.slice(0, 120)}`);
-    } catch { /* exited */ }
-  }
+  for (const [pid, cmd] of commandLines()) if (cmd.includes(`${LAB_BASE}/lab-`)) out.push(`process ${pid}: ${cmd.slice(0, 120)}`);
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const target = line.split(' ')[4];
     if (target?.startsWith(LAB_BASE)) out.push(`mount ${target}`);
