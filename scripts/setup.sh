@@ -5,7 +5,8 @@
 #   - built from the package registries at pinned versions, once per version, into a cache
 #     outside the checkout ($HELLOBENCH_HOME/bin, default /var/cache/hellobench/bin), so a
 #     fresh clone or CI on the same machine reuses them: containerd 2, the stargz, SOCI and
-#     Nydus snapshotters, Nydus's nydusd and nydus-image, and the link's delay line.
+#     Nydus snapshotters, Nydus's nydusd and nydus-image, the link's delay line, and for the
+#     CRI runtime crictl and the pods' pause binary.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 home="${HELLOBENCH_HOME:-/var/cache/hellobench}"
@@ -13,6 +14,7 @@ bin="$home/bin"
 
 # Pinned releases (the Go tools' own pins live in their go.mod files under tools/).
 containerd_version=v2.4.2
+crictl_version=v1.37.0
 nydus_rs_version=2.2.0
 
 need_root() { [ "$(id -u)" = 0 ] || { echo "setup: run as root (it installs Debian packages)" >&2; exit 1; }; }
@@ -21,7 +23,7 @@ t_start=$SECONDS
 
 # ---- Debian packages -------------------------------------------------------------
 packages=(containerd runc docker-registry skopeo umoci busybox-static stargz-snapshotter fuse3
-          iproute2 mount fonts-dejavu-core mmdebstrap ca-certificates chromium zlib1g-dev gcc)
+          iproute2 mount containernetworking-plugins fonts-dejavu-core mmdebstrap ca-certificates chromium zlib1g-dev gcc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -96,7 +98,20 @@ if fresh containerd2 "$containerd_version"; then
   done_ containerd2 "$containerd_version"
 fi
 
+# crictl, the CRI client of --runtime cri (not in Debian 12).
+if fresh crictl "$crictl_version"; then
+  need_go crictl
+  step "building crictl $crictl_version into $bin"
+  t=$SECONDS
+  (cd /tmp && GOBIN="$bin" "$go" install -trimpath -ldflags "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$crictl_version" \
+    "sigs.k8s.io/cri-tools/cmd/crictl@$crictl_version")
+  step "  done in $((SECONDS - t)) s"
+  done_ crictl "$crictl_version"
+fi
+
 build_module delay-line "" .=delay-line
+# The pods' sandbox binary: Go without cgo imports, so statically linked.
+build_module pause "" .=pause
 build_module stargz-grpc "-X main.version=$(gomod_version stargz-grpc github.com/containerd/stargz-snapshotter)" .=containerd-stargz-grpc
 build_module soci "-X main.version=$(gomod_version soci github.com/awslabs/soci-snapshotter)" \
   ./cmd/soci-snapshotter-grpc=soci-snapshotter-grpc ./cmd/soci-index=soci-index

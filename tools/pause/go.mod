@@ -1,0 +1,3 @@
+module hellobench.local/tools/pause
+
+go 1.22
