@@ -1,6 +1,7 @@
 // The command line: every command, its options and help; each command lives in src/commands/.
 import { Command, Option } from 'commander';
 import { MODE_NAMES } from './systems/index.ts';
+import { DEFAULT_RUNTIME, RUNTIMES } from './runtimes/index.ts';
 import { CONTAINERDS, DEFAULT_CONTAINERD } from './lab/containerd.ts';
 import { DEFAULT_PROFILE, PROFILES } from './lab/link.ts';
 import { DEFAULT_WORKLOADS } from './commands/common.ts';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
     .action(async (opts) => { process.exitCode = await prepareCommand(opts); });
 
   selection(program.command('run').description('prepare what is missing, then measure pull/create/run of every workload and mode'))
+    .addOption(new Option('--runtime <runtime>', `how containers start: ${RUNTIMES.map((r) => `${r.name} (${r.title})`).join('; ')}`).default(DEFAULT_RUNTIME))
     .option('--samples <n>', 'samples per workload and mode (rounds)', '5')
     .option('--seed <n>', 'seed of the per-round shuffle (random when absent; recorded)')
     .option('--out <dir>', 'results directory (default: results/<timestamp>)')
@@ -77,6 +79,7 @@ export function buildProgram(): Command {
     .option('--fail-on-regression', 'exit 1 when any image x mode got slower beyond the noise')
     .option('--min-change <percent>', 'smallest change of a median that counts, in percent', '5')
     .option('--keep-disturbed', 'count samples taken while the machine was disturbed')
+    .option('--across-runtimes', 'compare runs of different --runtime (refused otherwise: their totals hold different phases)')
     .action(async (base, next, opts) => { process.exitCode = await compareCommand(base, next, opts); });
 
   program.command('fidelity').argument('<results-dir>').description('check each legacy pull against the floor its link sets (exit 1 if bytes bypassed the link)')

@@ -33,7 +33,7 @@ export function loadPrior(dir: string): Prior {
 export function cliOptionsOf(o: RunOptions, dir: string): RunCliOptions {
   return {
     workloads: o.workloads, ...(o.only ? { only: o.only } : {}), ...(o.category ? { category: o.category } : {}),
-    modes: o.modes.join(','), containerd: o.containerd ?? '1.6', link: o.link,
+    modes: o.modes.join(','), containerd: o.containerd ?? '1.6', runtime: o.runtime ?? 'ctr', link: o.link,
     ...(o.bandwidth ? { bandwidth: o.bandwidth } : {}), ...(o.rtt ? { rtt: o.rtt } : {}),
     samples: String(o.samples), seed: String(o.seed), percentile: String(o.percentile), order: o.order ?? 'shuffled',
     ...(o.until_ci !== undefined ? { untilCi: String(o.until_ci), maxSamples: String(o.max_samples) } : {}),

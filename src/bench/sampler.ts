@@ -1,7 +1,6 @@
-// One sample: pull, create, run, timed each; then the checks that make it count
-// (exit code, expected output, lazy mounts). The lab must have been reset before.
-import { basename } from 'node:path';
-import { execa } from 'execa';
+// One sample: the runtime's phases (pull, [sandbox,] create, run), timed each, with the
+// checks that make it count (exit code, expected output, lazy mounts) and what the registry
+// served and the machine did meanwhile. The lab must have been reset before.
 import type { Workload } from '../catalog/schema.ts';
 import { bytesBetween, type FetchLog } from '../lab/fetchlog.ts';
 import type { Lab } from '../lab/lab.ts';
@@ -9,7 +8,6 @@ import type { Mode } from '../systems/index.ts';
 import { SAMPLE_SCHEMA, type PhaseName, type Sample, type SampleStatus } from '../results/sample.ts';
 import { lastLines } from '../util/text.ts';
 import type { MachineWatch } from './machine.ts';
-import { timeProcess, timeUntilLine, type PhaseResult } from './timer.ts';
 
 export interface SampleJob {
   workload: Workload;
@@ -25,21 +23,8 @@ export interface SampleJob {
 /** Delay before reading the registry log, so responses completed at a phase's end are logged. */
 const LOG_SETTLE_MS = 150;
 
-/** The runtime as the sampler drives it: the lab's `ctr` and the argv that points it at the lab. */
-export interface Runtime { ctr: string; ctrArgs: string[] }
-
-export function createArgv(rt: Runtime, w: Workload, mode: Mode, ref: string, id: string): string[] {
-  const argv = [rt.ctr, ...rt.ctrArgs, 'container', 'create', '--snapshotter', mode.system.snapshotter];
-  for (const [k, v] of Object.entries(w.env)) argv.push('--env', `${k}=${v}`);
-  for (const m of w.mounts) argv.push('--mount', `type=bind,src=${m.source},dst=${m.target},options=rbind:ro`);
-  argv.push(ref, id);
-  // `--` keeps ctr from reading the workload's own flags (e.g. `python3 -c`) as its own.
-  if (w.command) argv.push('--', ...w.command);
-  return argv;
-}
-
 /** What a sample needs of the lab (a fake in the unit tests). */
-export type SampleLab = Pick<Lab, 'registryHost' | 'sampleContext' | 'linkRxBytes'>;
+export type SampleLab = Pick<Lab, 'registryHost' | 'sampleContext' | 'linkRxBytes' | 'runtime'>;
 
 /** `watch` is the run's: its canary reference and each cell's pressure level build up over the samples. */
 export async function measureSample(lab: SampleLab, fetches: FetchLog, job: SampleJob, watch: MachineWatch): Promise<Sample> {
@@ -47,50 +32,38 @@ export async function measureSample(lab: SampleLab, fetches: FetchLog, job: Samp
   const ref = `${lab.registryHost}/${job.image.name}`;
   const id = `hb-${job.index}-${w.name}`.slice(0, 60);
   const phases: Partial<Record<PhaseName, number>> = {};
-  const bounds: number[] = [Date.now()];
+  const bounds: [PhaseName, number][] = [];
   let status: SampleStatus = 'ok';
   let reason: string | undefined;
   let output = '';
   let lazyMounts: number | undefined;
+  const sampleStart = Date.now();
   fetches.mark();
   const linkBefore = lab.linkRxBytes();
-
-  const fail = (phase: PhaseName, r: PhaseResult, what: string) => {
-    status = r.timedOut ? 'timeout' : 'failed';
-    reason = r.timedOut ? `${phase}: ${what} did not finish within ${w.timeout}s` : `${phase}: ${what} ${r.error ?? `exited ${r.exitCode}`}: ${lastLines(r.output)}`;
-  };
 
   const endWindow = watch.begin();
   const started_at = new Date().toISOString();
   const ctx = lab.sampleContext();
-  const pullArgv = mode.system.pullArgv(ctx, ref, mode);
-  const pull = await timeProcess(pullArgv, { timeoutS: w.timeout });
-  phases.pull = pull.seconds;
-  bounds.push(Date.now());
-  if (pull.exitCode !== 0) fail('pull', pull, `${basename(pullArgv[0]!)} pull`);
-
-  if (status === 'ok') {
-    const create = await timeProcess(createArgv(ctx, w, mode, ref, id), { timeoutS: w.timeout });
-    phases.create = create.seconds;
-    bounds.push(Date.now());
-    if (create.exitCode !== 0) fail('create', create, 'ctr container create');
-    else {
-      // A lazy pull that fetched the image whole is not what this mode measures: invalid, not fast.
-      if (mode.system.lazyProof) {
-        const proof = mode.system.lazyProof(ctx, job.image.layers);
-        lazyMounts = proof.mounts;
-        if (proof.problem) {
-          status = 'invalid';
-          reason = `pull: ${proof.problem}`;
-        }
+  for (const step of lab.runtime.steps(ctx, { workload: w, mode, ref, id })) {
+    const r = await step.run();
+    phases[step.phase] = r.seconds;
+    bounds.push([step.phase, Date.now()]);
+    if (step.phase === 'run') output = r.output;
+    if (r.problem !== undefined) {
+      // An invalid lazy pull stays invalid whatever the run phase did after it.
+      if (status === 'ok') {
+        status = r.timedOut ? 'timeout' : 'failed';
+        reason = `${step.phase}: ${r.problem}`;
       }
-      const run = await runPhase(ctx, w, id);
-      phases.run = run.seconds;
-      bounds.push(Date.now());
-      output = run.output;
-      if (run.problem && status === 'ok') {
-        status = run.timedOut ? 'timeout' : 'failed';
-        reason = `run: ${run.problem}`;
+      break;
+    }
+    // A lazy pull that fetched the image whole is not what this mode measures: invalid, not fast.
+    if (step.phase === 'create' && mode.system.lazyProof) {
+      const proof = mode.system.lazyProof(ctx, job.image.layers);
+      lazyMounts = proof.mounts;
+      if (proof.problem) {
+        status = 'invalid';
+        reason = `pull: ${proof.problem}`;
       }
     }
   }
@@ -102,12 +75,10 @@ export async function measureSample(lab: SampleLab, fetches: FetchLog, job: Samp
   const fetched = fetches.read();
   const bytes: Sample['bytes_fetched'] = { total: fetched.reduce((s, f) => s + f.bytes, 0) };
   // Per phase: fetches completed while it ran. `total` also holds what came after (background fetching).
-  (['pull', 'create', 'run'] as const).forEach((p, i) => {
-    if (bounds[i + 1] !== undefined) bytes[p] = bytesBetween(fetched, bounds[i]!, bounds[i + 1]!);
-  });
+  bounds.forEach(([p, end], i) => { bytes[p] = bytesBetween(fetched, i === 0 ? sampleStart : bounds[i - 1]![1], end); });
 
-  const total = phases.pull !== undefined && phases.create !== undefined && phases.run !== undefined
-    ? phases.pull + phases.create + phases.run : undefined;
+  // The total is the sum of the runtime's phases, present when every one was measured.
+  const total = lab.runtime.phases.every((p) => phases[p] !== undefined) ? lab.runtime.phases.reduce((t, p) => t + phases[p]!, 0) : undefined;
   return {
     schema: SAMPLE_SCHEMA, run_id: job.runId, workload: w.name, image: job.image.name, mode: mode.name,
     round: job.round, index: job.index, seed: job.seed, status, ...(reason ? { reason } : {}),
@@ -118,29 +89,5 @@ export async function measureSample(lab: SampleLab, fetches: FetchLog, job: Samp
     ...(output ? { output_tail: lastLines(output, 5) } : {}),
     machine, ...(disturbed ? { disturbed } : {}),
   };
-}
-
-interface RunOutcome extends PhaseResult { problem?: string }
-
-/** The run phase as the workload's pattern defines it. */
-async function runPhase(rt: Runtime, w: Workload, id: string): Promise<RunOutcome> {
-  const argv = [rt.ctr, ...rt.ctrArgs, 'task', 'start', id];
-  if (w.pattern === 'cmd-arg-wait') {
-    const kill = async () => {
-      await execa(rt.ctr, [...rt.ctrArgs, 'task', 'kill', '-s', 'SIGKILL', id], { reject: false, timeout: 10_000 });
-    };
-    const r = await timeUntilLine(argv, w.waitline!, { timeoutS: w.timeout, stop: kill });
-    if (r.found) return r;
-    if (r.timedOut) {
-      await kill();
-      return { ...r, problem: `wait line "${w.waitline}" did not appear within ${w.timeout}s` };
-    }
-    return { ...r, problem: `task ended (exit ${r.exitCode}) before the wait line "${w.waitline}": ${lastLines(r.output)}` };
-  }
-  const r = await timeProcess(argv, { timeoutS: w.timeout, ...(w.stdin !== undefined ? { input: w.stdin } : {}) });
-  if (r.timedOut) return { ...r, problem: `task did not exit within ${w.timeout}s` };
-  if (r.exitCode !== 0) return { ...r, problem: `task exited ${r.exitCode ?? r.error}: ${lastLines(r.output)}` };
-  if (w.expect && !r.output.includes(w.expect)) return { ...r, problem: `output lacks the expected "${w.expect}": ${lastLines(r.output)}` };
-  return r;
 }
 

@@ -35,30 +35,66 @@ export async function timeProcess(argv: readonly string[], opts: PhaseOptions): 
 }
 
 /**
- * Runs argv until a line of its output contains `line`; the clock stops at that line.
- * `stop` then ends whatever the process started (e.g. kills the container task).
+ * Runs argv until a line of its output contains `line`, or until `ready` resolves (a check
+ * beside the process, such as an HTTP probe); the clock stops there. `stop` then ends
+ * whatever the process started (e.g. kills the container task).
  */
-export async function timeUntilLine(argv: readonly string[], line: string, opts: PhaseOptions & { stop: () => Promise<void> }): Promise<PhaseResult & { found: boolean }> {
+export async function timeUntilLine<R>(argv: readonly string[], line: string | null, opts: PhaseOptions & { stop: () => Promise<void>; ready?: (signal: AbortSignal) => Promise<R | undefined> }): Promise<PhaseResult & { found: boolean; readyValue?: R }> {
   const [file, ...args] = argv as [string, ...string[]];
   let t1: bigint | null = null;
   let buffered = '';
+  const found = () => {
+    if (t1 !== null) return;
+    t1 = process.hrtime.bigint();
+    void opts.stop();
+  };
+  const abort = new AbortController();
+  let readyValue: R | undefined;
   const t0 = process.hrtime.bigint();
   const child = execa(file, args, { reject: false, all: true, timeout: opts.timeoutS * 1000, killSignal: 'SIGKILL', ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }) });
+  opts.ready?.(abort.signal).then((v) => {
+    if (v === undefined || abort.signal.aborted) return;
+    readyValue = v;
+    found();
+  }, () => {});
   child.all?.on('data', (chunk: Buffer) => {
     if (t1 !== null) return;
     buffered += chunk.toString();
     // Only whole lines count; a line may arrive split across chunks.
     const nl = buffered.lastIndexOf('\n');
-    if (nl >= 0 && buffered.slice(0, nl).split('\n').some((l) => l.includes(line))) {
-      t1 = process.hrtime.bigint();
-      void opts.stop();
-    }
+    if (line !== null && nl >= 0 && buffered.slice(0, nl).split('\n').some((l) => l.includes(line))) found();
   });
   const r = await child;
   const end = process.hrtime.bigint();
-  if (t1 === null && buffered.split('\n').some((l) => l.includes(line))) t1 = end; // last line without newline
+  abort.abort();
+  if (t1 === null && line !== null && buffered.split('\n').some((l) => l.includes(line))) t1 = end; // last line without newline
   return {
     seconds: seconds(t0, t1 ?? end), exitCode: r.exitCode, timedOut: r.timedOut && t1 === null,
-    output: r.all ?? buffered, found: t1 !== null,
+    output: r.all ?? buffered, found: t1 !== null, ...(readyValue !== undefined ? { readyValue } : {}),
   };
 }
+
+/**
+ * Times from now until `until` settles: the clock stops when it resolves, or at timeoutS
+ * (its signal is aborted then, so it can stop waiting). An outcome may carry `endedAtMs`, the
+ * wall-clock moment the runtime itself recorded for the end (a container's exit, which it
+ * learns of sooner than any client): the time is then measured to that moment.
+ */
+export async function timeUntil<T extends { endedAtMs?: number }>(until: (signal: AbortSignal) => Promise<T>, timeoutS: number): Promise<{ seconds: number; timedOut: boolean; value?: T }> {
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<typeof TIMED_OUT>((r) => { timer = setTimeout(() => r(TIMED_OUT), timeoutS * 1000); });
+  const wall0 = performance.timeOrigin + performance.now();
+  const t0 = process.hrtime.bigint();
+  const v = await Promise.race([until(abort.signal), expired]);
+  const t1 = process.hrtime.bigint();
+  clearTimeout(timer);
+  if (v === TIMED_OUT) {
+    abort.abort();
+    return { seconds: seconds(t0, t1), timedOut: true };
+  }
+  const end = (v as T).endedAtMs;
+  return { seconds: end !== undefined && end >= wall0 ? (end - wall0) / 1000 : seconds(t0, t1), timedOut: false, value: v as T };
+}
+
+const TIMED_OUT = Symbol('timed out');

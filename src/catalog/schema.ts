@@ -31,6 +31,16 @@ const imageSpec = z.union([
   z.object({ ref: z.string().max(255).regex(/^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(\/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, 'an image reference such as registry.example/library/python:3.12') }).strict(),
 ]);
 
+/** A server is up at its first successful HTTP answer, as a Kubernetes readiness probe sees it. */
+const ready = z.object({
+  http: z.object({
+    port: z.number().int().min(1).max(65535),
+    path: z.string().startsWith('/', 'an absolute URL path such as /').regex(/^[^\s]*$/, 'no spaces').default('/'),
+    /** Text the answer's body must hold. */
+    expect: z.string().min(1).optional(),
+  }).strict(),
+}).strict();
+
 const mount = z.object({ source: z.string().min(1), target: z.string().startsWith('/') }).strict();
 
 export const workloadSchema = z.object({
@@ -41,6 +51,7 @@ export const workloadSchema = z.object({
   args: z.array(z.string()).min(1).optional(),
   expect: z.string().min(1).optional(),
   waitline: z.string().min(1).regex(/^[^\n\r]*$/, 'one line: output is matched line by line').optional(),
+  ready: ready.optional(),
   stdin: z.string().optional(),
   shell: z.array(z.string()).min(1).optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.union([z.string(), z.number()]).transform(String)).default({}),
@@ -49,8 +60,14 @@ export const workloadSchema = z.object({
   /** Seconds the optimizing conversion watches the workload when no wait line ends it sooner. */
   profile_period: z.number().positive().optional(),
 }).strict().superRefine((w, ctx) => {
-  if (w.pattern === 'cmd-arg-wait' && !w.waitline) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['waitline'], message: 'required for pattern cmd-arg-wait' });
+  if (w.pattern === 'cmd-arg-wait' && !w.waitline && !w.ready) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['waitline'], message: 'required for pattern cmd-arg-wait (or give ready: { http: ... })' });
+  }
+  if (w.waitline && w.ready) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ready'], message: 'give either waitline or ready, not both: either ends the run phase' });
+  }
+  if (w.ready && w.pattern !== 'cmd-arg-wait') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ready'], message: `only servers (pattern cmd-arg-wait) have a readiness probe (pattern is ${w.pattern})` });
   }
   if (w.pattern === 'cmd-stdin' && w.stdin === undefined) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['stdin'], message: 'required for pattern cmd-stdin' });

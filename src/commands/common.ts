@@ -1,9 +1,8 @@
 // What prepare and run share: choosing workloads and modes, and a lab that is always stopped.
 import { loadCatalogFile, selectWorkloads } from '../catalog/load.ts';
 import type { Workload } from '../catalog/schema.ts';
-import { Lab, stopLabOnExit, type ExitHooks } from '../lab/lab.ts';
+import { Lab, stopLabOnExit, type ExitHooks, type LabOptions } from '../lab/lab.ts';
 import { containerdBuild } from '../lab/containerd.ts';
-import type { LinkSpec } from '../lab/link.ts';
 import { parseModes, type Mode } from '../systems/index.ts';
 
 export const DEFAULT_WORKLOADS = 'workloads/debian.yaml';
@@ -28,8 +27,8 @@ export function select(opts: SelectionOptions, useDefaultSelection = false): { w
 }
 
 /** Opens a lab with its registry and runtime up, runs `fn`, and stops the lab whatever happens. */
-export async function withLab<T>(containerd: string, fn: (lab: Lab) => Promise<T>, hooks: ExitHooks = {}, link?: LinkSpec): Promise<T> {
-  const lab = await Lab.open({ log, containerd, ...(link ? { link } : {}) });
+export async function withLab<T>(opts: Omit<LabOptions, 'log'>, fn: (lab: Lab) => Promise<T>, hooks: ExitHooks = {}): Promise<T> {
+  const lab = await Lab.open({ log, ...opts });
   stopLabOnExit(lab, hooks, log);
   try {
     await lab.startRegistry();

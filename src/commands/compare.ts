@@ -5,6 +5,7 @@ import { markdownTable } from '../report/markdown.ts';
 import type { Table } from '../report/model.ts';
 import { writeExports, type Exporter } from '../report/exporter.ts';
 import { UsageError } from './errors.ts';
+import { runtimeOf } from '../results/metadata.ts';
 import { compareRuns, MIN_CHANGE, type Change } from '../stats/compare.ts';
 
 const test = (minChange: number, keep: boolean) => `A change is marked only when the 95% bootstrap interval of median(new total) / median(base total), resampling both runs (2000 resamples), excludes 1, and the change of the median is at least ${(minChange * 100).toFixed(0)}%. ${keep ? 'Disturbed samples are kept.' : 'Samples taken while the machine was disturbed are left out.'}`;
@@ -36,16 +37,20 @@ function markdown(v: CompareView): string {
   return [`# hellobench compare`, '', `base: \`${v.baseDir}\`  `, `new: \`${v.newDir}\``, '', `**${v.verdict}**`, '', markdownTable(table(v.changes)), '', v.test, ''].join('\n');
 }
 
-export async function compareCommand(baseDir: string, newDir: string, opts: { out?: string; failOnRegression?: boolean; minChange?: string; keepDisturbed?: boolean }): Promise<number> {
+export async function compareCommand(baseDir: string, newDir: string, opts: { out?: string; failOnRegression?: boolean; minChange?: string; keepDisturbed?: boolean; acrossRuntimes?: boolean }): Promise<number> {
   const minChange = opts.minChange === undefined ? MIN_CHANGE : Number(opts.minChange) / 100;
   if (!(minChange >= 0 && minChange < 10)) throw new UsageError(`--min-change: expected a percentage such as 5, got "${opts.minChange}"`);
   const keepDisturbed = opts.keepDisturbed ?? false;
   const base = loadReportInput(baseDir, { percentile: 95, keepDisturbed });
   const next = loadReportInput(newDir, { percentile: 95, keepDisturbed });
+  // A pod start (CRI) has a sandbox phase a ctr start lacks: a "regression" between them is the runtime's.
+  const [rb, rn] = [runtimeOf(base.meta), runtimeOf(next.meta)];
+  if (rb !== rn && !opts.acrossRuntimes) throw new UsageError(`compare: ${baseDir} ran --runtime ${rb} and ${newDir} --runtime ${rn}: their times measure different start-ups; pass --across-runtimes to compare them anyway`);
   const changes = compareRuns(base.samples, next.samples, { minChange, workloads: base.summary.workloads, keepDisturbed });
   const count = (v: Change['verdict']) => changes.filter((c) => c.verdict === v).length;
   const verdict = `${count('regression')} regression(s), ${count('improvement')} improvement(s), ${count('no change')} without a change beyond the noise`;
-  const view: CompareView = { baseDir, newDir, changes, verdict, test: test(minChange, keepDisturbed) };
+  const across = rb !== rn ? ` Runtimes differ (base ${rb}, new ${rn}; --across-runtimes): the totals include different phases.` : '';
+  const view: CompareView = { baseDir, newDir, changes, verdict, test: test(minChange, keepDisturbed) + across };
   const out = opts.out ?? newDir;
   const files = await writeExports(out, COMPARE_EXPORTERS, view);
   process.stdout.write(`${markdown(view)}\n`);

@@ -1,8 +1,19 @@
 // doctor: says, component by component and system by system, whether the lab can run here
 // and what to do if not.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CONTAINERDS, DEFAULT_CONTAINERD } from '../lab/containerd.ts';
 import { MissingToolError, tool, toolVersion, type ToolName } from '../lab/tools.ts';
 import { SYSTEMS } from '../systems/index.ts';
+import { CNI_BIN_DIR } from '../lab/cri.ts';
+import { DEFAULT_RUNTIME, RUNTIMES, type ContainerRuntime } from '../runtimes/index.ts';
+
+/** The CNI plugins a pod's network needs (the CRI runtime). */
+function cniProblems(r: ContainerRuntime): string[] {
+  if (!r.phases.includes('sandbox')) return [];
+  return ['bridge', 'host-local', 'loopback'].filter((p) => !existsSync(join(CNI_BIN_DIR, p)))
+    .map((p) => `missing CNI plugin ${join(CNI_BIN_DIR, p)}: run scripts/setup.sh (Debian package containernetworking-plugins)`);
+}
 
 interface Check { what: string; ok: boolean; detail: string }
 
@@ -37,6 +48,12 @@ export async function doctorCommand(): Promise<number> {
     if (build.id === DEFAULT_CONTAINERD) defaultOk = ok;
     const detail = ok ? checks[0]!.detail : checks.filter((c) => !c.ok).map((c) => c.detail).join('; ');
     out(line({ what: `${build.id}${build.id === DEFAULT_CONTAINERD ? ' (default)' : ''}`, ok, detail: `${build.label}: ${detail}` }));
+  }
+
+  out('\nruntimes (--runtime)\n');
+  for (const r of RUNTIMES) {
+    const problems = [...(await Promise.all(r.tools.map(toolCheck))).filter((c) => !c.ok).map((c) => c.detail), ...cniProblems(r)];
+    out(line({ what: `${r.name}${r.name === DEFAULT_RUNTIME ? ' (default)' : ''}`, ok: problems.length === 0, detail: problems.length ? problems.join('; ') : r.title }));
   }
 
   out('\nsystems\n');

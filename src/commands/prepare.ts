@@ -1,4 +1,5 @@
 import { prepareImages, type PrepareResult } from '../images/prepare.ts';
+import { preparePauseImage } from '../images/pause.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { Mode } from '../systems/index.ts';
 import type { Workload } from '../catalog/schema.ts';
@@ -9,6 +10,8 @@ export interface PrepareCliOptions extends SelectionOptions { sourceRegistry?: s
 export async function prepareIn(lab: Lab, workloads: Workload[], modes: Mode[], sourceRegistry?: string): Promise<PrepareResult> {
   const t0 = performance.now();
   const result = await prepareImages(lab, workloads, modes, { log, ...(sourceRegistry ? { sourceRegistry } : {}) });
+  // Pods of the CRI runtime start from a pause image, pushed like the workloads' images.
+  if (lab.runtime.phases.includes('sandbox')) lab.sandboxImage = await preparePauseImage(lab, log);
   const counts = new Map<string, number>();
   for (const i of result.images) counts.set(i.action, (counts.get(i.action) ?? 0) + 1);
   log(`prepared ${result.images.length} images (${[...counts].map(([a, n]) => `${n} ${a}`).join(', ') || 'none'}) in ${((performance.now() - t0) / 1000).toFixed(1)}s` +
@@ -18,6 +21,6 @@ export async function prepareIn(lab: Lab, workloads: Workload[], modes: Mode[], 
 
 export async function prepareCommand(opts: PrepareCliOptions): Promise<number> {
   const { workloads, modes } = select(opts);
-  const result = await withLab(opts.containerd, (lab) => prepareIn(lab, workloads, modes, opts.sourceRegistry));
+  const result = await withLab({ containerd: opts.containerd }, (lab) => prepareIn(lab, workloads, modes, opts.sourceRegistry));
   return result.failures.length ? 1 : 0;
 }

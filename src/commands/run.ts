@@ -11,7 +11,7 @@ import { oneLine } from '../util/text.ts';
 import { collectVersions, currentCommit, hostInfo, RESULTS_FORMAT, writeMeta, type RunMeta, type RunOptions } from '../results/metadata.ts';
 import type { Workload } from '../catalog/schema.ts';
 import type { Mode } from '../systems/index.ts';
-import { SAMPLE_SCHEMA, type Sample } from '../results/sample.ts';
+import { PHASES, SAMPLE_SCHEMA, type Sample } from '../results/sample.ts';
 import { unsureCells } from '../stats/summary.ts';
 import { SAMPLES_FILE, SampleStore } from '../results/store.ts';
 import { cliOptionsOf, imageChange, jobDone, loadPrior, planChange, workloadsHash } from '../bench/resume.ts';
@@ -22,6 +22,7 @@ import type { Lab } from '../lab/lab.ts';
 import { markdownTable } from '../report/markdown.ts';
 import { buildModel } from '../report/model.ts';
 import { UsageError } from './errors.ts';
+import { DEFAULT_RUNTIME, runtimeByName } from '../runtimes/index.ts';
 import { log, select, withLab, type SelectionOptions } from './common.ts';
 import { prepareIn } from './prepare.ts';
 
@@ -34,6 +35,7 @@ export interface RunCliOptions extends SelectionOptions {
   out?: string;
   percentile: string;
   sourceRegistry?: string;
+  runtime: string;
   order: string;
   untilCi?: string;
   maxSamples?: string;
@@ -87,6 +89,9 @@ export function resolveRun(opts: RunCliOptions): { options: RunOptions; workload
   const p = Number(opts.percentile);
   if (!(p > 0 && p <= 100)) throw new UsageError(`--percentile: expected a number in (0, 100], got "${opts.percentile}"`);
   const link = resolveLink(opts.link, opts.bandwidth, opts.rtt);
+  const runtime = runtimeByName(opts.runtime ?? DEFAULT_RUNTIME);
+  // CRI is containerd 2's here (config version 3): refused before any lab starts.
+  if (runtime.name !== 'ctr' && containerdBuild(opts.containerd).configVersion !== 3) throw new UsageError(`--runtime ${runtime.name}: needs --containerd 2 (${containerdBuild(opts.containerd).label} is driven through ctr only)`);
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, selected.length);
   // Shards run on different machines: only a given seed gives them one plan.
   if (shard && opts.seed === undefined) throw new UsageError('--shard: give --seed too, so that every shard follows the same plan');
@@ -96,7 +101,7 @@ export function resolveRun(opts: RunCliOptions): { options: RunOptions; workload
     link: opts.link, ...(opts.bandwidth ? { bandwidth: opts.bandwidth } : {}), ...(opts.rtt ? { rtt: opts.rtt } : {}),
     workloads: opts.workloads, only: opts.only ?? null, ...(opts.category ? { category: opts.category } : {}),
     ...(opts.sourceRegistry ? { source_registry: opts.sourceRegistry } : {}), ...(opts.allowOutsideMounts ? { allow_outside_mounts: true } : {}),
-    workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), containerd: opts.containerd, samples: minRounds, order,
+    workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), containerd: opts.containerd, runtime: runtime.name, samples: minRounds, order,
     ...(untilCi !== undefined ? { until_ci: untilCi, max_samples: maxRounds } : {}), keep_disturbed: opts.keepDisturbed ?? false, seed, percentile: p,
     ...(shard ? { shard: { ...shard, of: selected.map((w) => w.name) } } : {}),
   };
@@ -112,7 +117,8 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   const runId = prior?.meta.run_id ?? new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
   const outDir = prior?.dir ?? opts.out ?? join('results', runId);
   if (!prior && existsSync(join(outDir, SAMPLES_FILE))) throw new UsageError(`--out ${outDir}: holds the samples of another run; go on with it with --resume ${outDir}, or choose another --out`);
-  const versions = await collectVersions(containerdBuild(options.containerd ?? '1.6'), modes);
+  const runtime = runtimeByName(options.runtime ?? DEFAULT_RUNTIME);
+  const versions = await collectVersions(containerdBuild(options.containerd ?? '1.6'), modes, runtime);
   const hash = workloadsHash(workloads);
   const change = prior && planChange(prior.meta, { options, workloadsHash: hash, versions });
   if (change) throw new UserError(`--resume ${prior!.dir}: ${change}; start a new run instead`);
@@ -141,7 +147,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     process.stdout.write(`\n${model.tables.map((t) => `### ${t.caption}\n\n${markdownTable(t)}\n`).join('\n')}\n`);
   }
 
-  await withLab(options.containerd ?? '1.6', async (lab) => {
+  await withLab({ containerd: options.containerd ?? '1.6', link, runtime }, async (lab) => {
     log(prior ? `resuming ${outDir}: ${samples.length} samples kept` : `results go to ${outDir}`);
     // Once the lab is ours (a refused run writes nothing), so that a run interrupted while it
     // prepares still says what it was; a resumed one's run.json changes only once it goes on.
@@ -208,7 +214,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   }, {
     onAbort: (why) => { aborted = why; },
     afterStop: async () => { if (store) await finish(`interrupted: ${aborted}`); },
-  }, link);
+  });
 
   // Interrupted: the exit path (stopLabOnExit) completes run.json and the report, then exits.
   if (aborted) return 130;
@@ -238,8 +244,9 @@ function progressLine(s: Sample, round: number, count: string): string {
   const f = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
   const mb = (b: number | undefined) => ((b ?? 0) / 1e6).toFixed(1);
   const head = `[${count}] round ${round + 1} ${s.workload} ${s.mode}: ${s.status}${s.disturbed ? ` DISTURBED (${s.disturbed})` : ''}`;
-  const fetched = (s.bytes_fetched.pull ?? 0) + (s.bytes_fetched.create ?? 0);
-  const body = ` pull ${f(s.phases.pull)} create ${f(s.phases.create)} run ${f(s.phases.run)} total ${f(s.total)} s; ` +
+  const fetched = PHASES.filter((p) => p !== 'run').reduce((b, p) => b + (s.bytes_fetched[p] ?? 0), 0);
+  const shown = PHASES.filter((p) => p !== 'sandbox' || s.phases.sandbox !== undefined);
+  const body = ` ${shown.map((p) => `${p} ${f(s.phases[p])}`).join(' ')} total ${f(s.total)} s; ` +
     `${mb(fetched)} of ${mb(s.image_bytes)} MB fetched before run`;
   return head + body + (s.reason ? ` (${s.reason})` : '');
 }

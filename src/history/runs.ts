@@ -11,7 +11,7 @@ export interface RunRef {
   dir: string;
   meta: RunMeta;
   time: number;
-  /** Profile, rate and round trip: runs compare only over the same link. */
+  /** Profile, rate and round trip, and the runtime unless ctr: runs compare only over the same link and runtime. */
   link: string;
 }
 
@@ -45,7 +45,7 @@ export function findRuns(dirs: readonly string[]): { runs: RunRef[]; warnings: s
     const time = Date.parse(meta.started_at);
     if (Number.isNaN(time)) warnings.push(`${metaFile}: started_at "${meta.started_at}" is not a time; ${dir} skipped`);
     else if (!existsSync(join(dir, SAMPLES_FILE))) warnings.push(`${dir}: no ${SAMPLES_FILE} (the run took no sample); skipped`);
-    else runs.push({ dir, meta, time, link: describe(meta.link) });
+    else runs.push({ dir, meta, time, link: `${describe(meta.link)}${meta.options.runtime && meta.options.runtime !== 'ctr' ? `, --runtime ${meta.options.runtime}` : ''}` });
   }
   runs.sort((a, b) => a.time - b.time || (a.meta.run_id < b.meta.run_id ? -1 : a.meta.run_id > b.meta.run_id ? 1 : 0));
   return { runs, warnings };

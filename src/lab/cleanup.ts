@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAB_BASE } from '../paths.ts';
 import { exeOf, isAlive } from './daemon.ts';
+import { removeCniLeftovers, restoreIpForward } from './cri.ts';
 import { LabError } from './errors.ts';
 import { staleNamespaces } from './link.ts';
 import { unmountUnder } from './mounts.ts';
@@ -74,8 +75,12 @@ export async function cleanStaleLabs(log?: (line: string) => void): Promise<void
     await new Promise((r) => setTimeout(r, 200));
     const failed = await unmountUnder(dir);
     if (failed.length) throw new LabError(`cannot clean stale lab ${dir}: ${failed.join('; ')}`);
+    restoreIpForward(dir);
     rmSync(dir, { recursive: true, force: true });
   }
+  // The CRI runtime's bridge and libcni's cached results: no lab runs now (this one holds the lock).
+  const cni = await removeCniLeftovers();
+  if (cni.length) log?.(`removed ${cni.join(', ')} left by a run that did not finish`);
   // Daemons of dead labs whose directory is already gone: their argv names the lab's path.
   for (const [pid, owner] of labProcesses()) {
     if (owner !== process.pid && !ownerAlive(owner)) {

@@ -34,21 +34,31 @@ export interface RuntimeConfig {
   optDir: string;
   /** The proxy snapshotter of the mode being measured, if any. */
   proxy?: { name: string; socket: string; lines?: string[]; unpack?: boolean };
+  /** The CRI plugins' configuration (lab/cri.ts); absent: CRI stays off, as `ctr` needs none of it. */
+  cri?: string[];
 }
 
-/** Plugins the lab never uses: CRI (no Kubernetes here) and snapshotters for other filesystems. */
-const DISABLED: Record<2 | 3, string[]> = {
-  2: ['io.containerd.grpc.v1.cri', 'io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper', 'io.containerd.snapshotter.v1.aufs'],
-  3: ['io.containerd.grpc.v1.cri', 'io.containerd.cri.v1.runtime', 'io.containerd.cri.v1.images', 'io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper', 'io.containerd.snapshotter.v1.blockfile', 'io.containerd.snapshotter.v1.erofs'],
+/** containerd's CRI plugins: off unless the CRI runtime is measured. */
+const CRI_PLUGINS: Record<2 | 3, string[]> = {
+  2: ['io.containerd.grpc.v1.cri'],
+  3: ['io.containerd.grpc.v1.cri', 'io.containerd.cri.v1.runtime', 'io.containerd.cri.v1.images'],
+};
+
+/** Snapshotters for other filesystems, never used here. */
+const UNUSED: Record<2 | 3, string[]> = {
+  2: ['io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper', 'io.containerd.snapshotter.v1.aufs'],
+  3: ['io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper', 'io.containerd.snapshotter.v1.blockfile', 'io.containerd.snapshotter.v1.erofs'],
 };
 
 export function renderContainerdConfig(build: ContainerdBuild, c: RuntimeConfig): string {
   const v = build.configVersion;
+  if (c.cri && v !== 3) throw new UserError(`--runtime cri: needs containerd 2 (--containerd 2); ${build.label} is driven through ctr only`);
+  const disabled = [...(c.cri ? [] : CRI_PLUGINS[v]), ...UNUSED[v]];
   const lines = [
     `version = ${v}`,
     `root = ${JSON.stringify(c.root)}`,
     `state = ${JSON.stringify(c.state)}`,
-    `disabled_plugins = ${JSON.stringify(DISABLED[v])}`,
+    `disabled_plugins = ${JSON.stringify(disabled)}`,
     '[grpc]',
     `  address = ${JSON.stringify(c.socket)}`,
     '[ttrpc]',
@@ -58,6 +68,7 @@ export function renderContainerdConfig(build: ContainerdBuild, c: RuntimeConfig)
     '[plugins."io.containerd.internal.v1.opt"]',
     `  path = ${JSON.stringify(c.optDir)}`,
   ];
+  if (c.cri) lines.push(...c.cri);
   if (c.proxy) {
     lines.push(`[proxy_plugins.${c.proxy.name}]`, '  type = "snapshot"', `  address = ${JSON.stringify(c.proxy.socket)}`, ...(c.proxy.lines ?? []).map((l) => `  ${l}`));
     // containerd 2's transfer service unpacks with a snapshotter only if it is listed here.

@@ -1,14 +1,17 @@
 // The lab owns every process, mount and directory of a benchmark: a private containerd,
 // the snapshotter daemon of the mode being measured, and a registry. Nothing else starts
 // or kills them. reset() gives every sample a cold start; stop() leaves nothing.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { LAB_BASE } from '../paths.ts';
 import { lockMachine } from './lock.ts';
-import type { Mode, SampleContext } from '../systems/system.ts';
+import type { Mode } from '../systems/system.ts';
 import { cleanStaleLabs, killAll, pidsUnder, pidsWithArg } from './cleanup.ts';
 import { containerdBuild, DEFAULT_CONTAINERD, renderContainerdConfig, type ContainerdBuild } from './containerd.ts';
+import { checkPodSubnet, criConfigLines, crictlArgs, CRI_NAMESPACE, readIpForward, removeCniLeftovers, removePods, restoreIpForward } from './cri.ts';
+import { ctrRuntime } from '../runtimes/ctr.ts';
+import type { ContainerRuntime, RuntimeContext } from '../runtimes/runtime.ts';
 import { Daemon, type DaemonSpec } from './daemon.ts';
 import { LabError } from './errors.ts';
 import { NetNs, type LinkSpec } from './link.ts';
@@ -16,6 +19,7 @@ import { unmountUnder } from './mounts.ts';
 import { LabRegistry } from './registry.ts';
 import { socketAnswers } from './sockets.ts';
 import { tool } from './tools.ts';
+import { lastLines } from '../util/text.ts';
 
 export { LabError } from './errors.ts';
 export { cleanStaleLabs } from './cleanup.ts';
@@ -30,6 +34,8 @@ export interface LabOptions {
   link?: LinkSpec;
   /** Which containerd (see containerd.ts); the default when absent. */
   containerd?: string;
+  /** How samples create and start containers; `ctr` when absent. */
+  runtime?: ContainerRuntime;
 }
 
 export class Lab {
@@ -39,6 +45,9 @@ export class Lab {
   readonly netns: NetNs | null;
   readonly containerd: ContainerdBuild;
   readonly registry: LabRegistry;
+  readonly runtime: ContainerRuntime;
+  /** The pods' pause image on the registry's direct host (CRI runtime), pushed by prepare. */
+  sandboxImage: string | null = null;
   /** Every daemon started and not yet stopped. */
   private readonly live = new Set<Daemon>();
   private containerdDaemon: Daemon | null = null;
@@ -50,6 +59,7 @@ export class Lab {
   private constructor(readonly opts: LabOptions, private readonly unlock: () => void) {
     this.link = opts.link ?? { profile: 'loopback' };
     this.containerd = containerdBuild(opts.containerd ?? DEFAULT_CONTAINERD);
+    this.runtime = opts.runtime ?? ctrRuntime;
     this.netns = this.link.profile === 'loopback' ? null : new NetNs(process.pid);
     this.dir = join(LAB_BASE, `lab-${process.pid}`);
     this.containerdSock = join(this.dir, 'containerd', 'containerd.sock');
@@ -146,9 +156,11 @@ export class Lab {
       this.systemDaemon = await this.launch({ ...d.spec, name: system.name, dir: sdir, ready: () => socketAnswers(d.socket) });
       proxy = { name: system.snapshotter, socket: d.socket, lines: d.proxyPluginLines ?? [], unpack: d.unpack ?? false };
     }
+    // Prepare (no mode) needs no CRI; samples of the CRI runtime do.
+    const cri = mode && this.criOn ? await this.criLines(cdir, mode) : undefined;
     const config = join(cdir, 'config.toml');
     writeFileSync(config, renderContainerdConfig(this.containerd, {
-      root: join(cdir, 'root'), state: join(cdir, 'state'), socket: this.containerdSock, optDir: join(cdir, 'opt'), ...(proxy ? { proxy } : {}),
+      root: join(cdir, 'root'), state: join(cdir, 'state'), socket: this.containerdSock, optDir: join(cdir, 'opt'), ...(proxy ? { proxy } : {}), ...(cri ? { cri } : {}),
     }));
     const ctr = this.ctr;
     // containerd finds its shim on PATH: this build's shim must come before any other.
@@ -159,16 +171,59 @@ export class Lab {
       env: { PATH: [shimDir, process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'].join(delimiter) },
       ready: async () => (await execa(ctr, ['--address', this.containerdSock, 'version'], { reject: false, timeout: 5000 })).exitCode === 0,
     });
+    if (cri && mode) await this.loadSandboxImage(mode);
   }
 
-  /** What a sample's pull and lazy proof need of the runtime. */
-  sampleContext(): SampleContext {
-    return { ctr: this.ctr, ctrArgs: this.ctrArgs(), dir: this.systemDir ?? join(this.dir, 'none') };
+  // ---- the CRI runtime's node: pods, their network and the pause image -----------------
+
+  private get criOn(): boolean {
+    return this.runtime.phases.includes('sandbox');
+  }
+
+  private get crictl(): string[] {
+    return crictlArgs(this.containerdSock, join(this.dir, 'crictl.yaml'));
+  }
+
+  private async criLines(cdir: string, mode: Mode): Promise<string[]> {
+    if (!this.sandboxImage) throw new LabError('the CRI runtime needs the pause image: prepare pushes it before samples');
+    const saved = join(this.dir, 'ip_forward');
+    if (!existsSync(saved)) {
+      await checkPodSubnet();
+      writeFileSync(saved, readIpForward());
+    }
+    return criConfigLines({ containerdDir: cdir, snapshotter: mode.system.snapshotter, sandboxImage: this.sandboxImage, registryHosts: [...new Set([this.registryHost, this.directHost])] });
+  }
+
+  /**
+   * The pause image is on every Kubernetes node before a pod starts: pulled into the mode's
+   * snapshotter over the direct path, before the sample's clock and byte count start, and
+   * waited for until CRI lists it.
+   */
+  private async loadSandboxImage(mode: Mode): Promise<void> {
+    const pull = await execa(this.ctr, ['--address', this.containerdSock, '--namespace', CRI_NAMESPACE, 'image', 'pull', '--local', '--plain-http',
+      '--snapshotter', mode.system.snapshotter, this.sandboxImage!], { reject: false, all: true, timeout: 60_000 });
+    if (pull.exitCode !== 0) throw new LabError(`pause image ${this.sandboxImage}: ctr image pull: ${lastLines(pull.all)}`);
+    const [bin, ...args] = this.crictl as [string, ...string[]];
+    for (let i = 0; i < 100; i++) {
+      if ((await execa(bin, [...args, 'inspecti', this.sandboxImage!], { reject: false, timeout: 10_000 })).exitCode === 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new LabError(`pause image ${this.sandboxImage}: CRI does not list it 5 s after its pull`);
+  }
+
+  /** What a sample's runtime steps and lazy proof need of the lab. */
+  sampleContext(): RuntimeContext {
+    return {
+      ctr: this.ctr, ctrArgs: this.ctrArgs(), dir: this.systemDir ?? join(this.dir, 'none'),
+      ...(this.criOn ? { crictl: this.crictl, podDir: join(this.dir, 'containerd', 'pods') } : {}),
+    };
   }
 
   /** Stops containerd and the snapshotter with every container they ran, and wipes their state. */
   async stopRuntime(): Promise<void> {
     if (this.containerdDaemon) {
+      // Pods first, through CRI: stopping a pod runs CNI DEL (its veth and address go).
+      if (this.criOn) await removePods(this.crictl);
       await this.killTasks();
       await this.halt(this.containerdDaemon);
       this.containerdDaemon = null;
@@ -218,6 +273,8 @@ export class Lab {
       await this.stopRuntime().catch((e: Error) => errors.push(e.message));
       for (const d of [...this.live]) await this.halt(d).catch((e: Error) => errors.push(e.message));
       await this.netns?.remove();
+      await removeCniLeftovers();
+      restoreIpForward(this.dir);
       const failed = await unmountUnder(this.dir);
       if (failed.length) errors.push(`cannot unmount ${failed.join('; ')}`);
       else rmSync(this.dir, { recursive: true, force: true });
@@ -228,3 +285,4 @@ export class Lab {
     return this.stopping;
   }
 }
+

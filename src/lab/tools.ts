@@ -12,7 +12,8 @@ export type ToolName =
   | 'ctr-remote' | 'containerd-stargz-grpc'
   | 'soci-snapshotter-grpc' | 'soci-index'
   | 'containerd-nydus-grpc' | 'nydus-convert' | 'nydusd' | 'nydus-image' | 'nydusd-wrapper' | 'nydus-image-wrapper'
-  | 'docker-registry' | 'skopeo' | 'umoci' | 'busybox' | 'umount' | 'ip' | 'tc' | 'delay-line';
+  | 'docker-registry' | 'skopeo' | 'umoci' | 'busybox' | 'umount' | 'ip' | 'tc' | 'delay-line'
+  | 'crictl' | 'pause';
 
 /** How to get each tool when it is missing. */
 const HOW: Record<ToolName, string> = {
@@ -41,6 +42,8 @@ const HOW: Record<ToolName, string> = {
   'ip': 'run scripts/setup.sh (Debian package iproute2)',
   'tc': 'run scripts/setup.sh (Debian package iproute2)',
   'delay-line': 'run scripts/setup.sh (builds it from tools/delay-line)',
+  'crictl': 'run scripts/setup.sh (builds crictl from the Go module proxy)',
+  'pause': 'run scripts/setup.sh (builds the pods\' pause binary from tools/pause)',
 };
 
 export class MissingToolError extends UserError {}
@@ -70,6 +73,7 @@ const VERSION_ARGS: Partial<Record<ToolName, string[]>> = {
   'containerd2/containerd': ['--version'], 'containerd2/ctr': ['--version'],
   'soci-snapshotter-grpc': ['--version'], 'soci-index': ['--version'],
   'containerd-nydus-grpc': ['--version'], 'nydus-convert': ['--version'], 'nydusd': ['--version'], 'nydus-image': ['--version'],
+  'crictl': ['--version'],
 };
 
 /**

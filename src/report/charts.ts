@@ -6,12 +6,13 @@ import { existsSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { PHASES } from '../results/sample.ts';
+import type { PhaseName } from '../results/sample.ts';
 import type { Summary } from '../stats/summary.ts';
 
 export const FONT = 'DejaVu Sans';
 const FONT_FILES = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'];
-const PHASE_COLORS = ['#4c78a8', '#f58518', '#54a24b'];
+/** One colour per phase of PHASES (sandbox only in CRI runs), so a phase keeps its colour across charts. */
+const PHASE_COLORS: Record<PhaseName, string> = { pull: '#4c78a8', sandbox: '#b279a2', create: '#f58518', run: '#54a24b' };
 
 export const config = {
   font: FONT,
@@ -27,8 +28,8 @@ function width(summary: Summary): number {
   return Math.max(360, summary.workloads.length * (summary.modes.length * 22 + 30));
 }
 
-/** Upstream's chart: one group per image, one bar per mode, stacked pull / create / run at the percentile. */
-export function startupSpec(summary: Summary): TopLevelSpec {
+/** Upstream's chart: one group per image, one bar per mode, its phases stacked (pull / [sandbox /] create / run) at the percentile. */
+export function startupSpec(summary: Summary, runtime = 'ctr'): TopLevelSpec {
   const rows: Record<string, unknown>[] = [];
   const missing: Record<string, unknown>[] = [];
   let n = 0;
@@ -38,14 +39,14 @@ export function startupSpec(summary: Summary): TopLevelSpec {
       continue;
     }
     n = Math.max(n, c.stats.total.n);
-    PHASES.forEach((phase, order) => rows.push({ image: c.workload, mode: c.mode, phase, order, seconds: c.stats[phase]!.p }));
+    summary.phases.forEach((phase, order) => rows.push({ image: c.workload, mode: c.mode, phase, order, seconds: c.stats[phase]!.p }));
   }
   // Image names sit below the rotated mode labels drawn under each bar.
   const x = { field: 'image', type: 'nominal', sort: summary.workloads, title: null, axis: { labelAngle: 0, labelPadding: 92, labelFontWeight: 'bold', ticks: false } } as const;
   const xOffset = { field: 'mode', type: 'nominal', sort: summary.modes } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `Time to take for starting up containers (${summary.percentile} pctl., ${n} samples)`,
+    title: `Time to take for starting up ${runtime === 'cri' ? 'pods through CRI' : 'containers'} (${summary.percentile} pctl., ${n} samples)`,
     width: width(summary), height: 300, config,
     layer: [
       {
@@ -54,7 +55,7 @@ export function startupSpec(summary: Summary): TopLevelSpec {
         encoding: {
           x, xOffset,
           y: { field: 'seconds', type: 'quantitative', aggregate: 'sum', stack: 'zero', title: 'time[sec]' },
-          color: { field: 'phase', type: 'nominal', sort: [...PHASES], scale: { domain: [...PHASES], range: PHASE_COLORS }, title: 'phase' },
+          color: { field: 'phase', type: 'nominal', sort: summary.phases, scale: { domain: summary.phases, range: summary.phases.map((p) => PHASE_COLORS[p]) }, title: 'phase' },
           order: { field: 'order', type: 'quantitative' },
           tooltip: [{ field: 'image' }, { field: 'mode' }, { field: 'phase' }, { field: 'seconds', format: '.3f' }],
         },

@@ -1,8 +1,7 @@
 // CSV exports: upstream's result.csv and a long summary through csv-stringify; the raw samples,
 // one line each, with the same quoting written out.
 import { stringify } from 'csv-stringify/sync';
-import { PHASES, type Sample } from '../results/sample.ts';
-import { METRICS } from '../stats/percentile.ts';
+import type { Sample } from '../results/sample.ts';
 import { cellOf, type Summary } from '../stats/summary.ts';
 
 const num = (v: number | undefined) => (v === undefined ? '' : v.toFixed(6));
@@ -11,7 +10,7 @@ const num = (v: number | undefined) => (v === undefined ? '' : v.toFixed(6));
 export function resultCsv(summary: Summary): string {
   const rows: string[][] = [['image', 'operation', ...summary.modes]];
   for (const w of summary.workloads) {
-    for (const op of PHASES) rows.push([w, op, ...summary.modes.map((m) => num(cellOf(summary, w, m)?.stats[op]?.p))]);
+    for (const op of summary.phases) rows.push([w, op, ...summary.modes.map((m) => num(cellOf(summary, w, m)?.stats[op]?.p))]);
   }
   return stringify(rows);
 }
@@ -22,7 +21,7 @@ export function summaryCsv(summary: Summary): string {
   const rows: (string | number)[][] = [['image', 'mode', 'phase', 'n', 'not_ok', 'set_aside', 'median', 'mean', 'stddev', 'min', 'max', p, 'ci_low', 'ci_high', 'fetched_share']];
   for (const c of summary.cells) {
     const notOk = c.counts.failed + c.counts.timeout + c.counts.invalid;
-    for (const m of METRICS) {
+    for (const m of [...summary.phases, 'total'] as const) {
       const s = c.stats[m];
       rows.push([c.workload, c.mode, m, s?.n ?? 0, notOk, c.set_aside, num(s?.median), num(s?.mean), num(s?.stddev), num(s?.min), num(s?.max), num(s?.p), num(s?.ci[0]), num(s?.ci[1]), num(c.fetched_share)]);
     }
@@ -36,8 +35,8 @@ const field = (v: string | number): string => (typeof v === 'number' ? String(v)
 const SAMPLE_COLUMNS: [string, (s: Sample) => string | number][] = [
   ['index', (s) => s.index], ['round', (s) => s.round], ['workload', (s) => s.workload], ['mode', (s) => s.mode],
   ['status', (s) => s.status], ['reason', (s) => s.reason ?? ''],
-  ['pull', (s) => num(s.phases.pull)], ['create', (s) => num(s.phases.create)], ['run', (s) => num(s.phases.run)], ['total', (s) => num(s.total)],
-  ['image_bytes', (s) => s.image_bytes], ['fetched_pull', (s) => s.bytes_fetched.pull ?? ''], ['fetched_create', (s) => s.bytes_fetched.create ?? ''],
+  ['pull', (s) => num(s.phases.pull)], ['sandbox', (s) => num(s.phases.sandbox)], ['create', (s) => num(s.phases.create)], ['run', (s) => num(s.phases.run)], ['total', (s) => num(s.total)],
+  ['image_bytes', (s) => s.image_bytes], ['fetched_pull', (s) => s.bytes_fetched.pull ?? ''], ['fetched_sandbox', (s) => s.bytes_fetched.sandbox ?? ''], ['fetched_create', (s) => s.bytes_fetched.create ?? ''],
   ['fetched_run', (s) => s.bytes_fetched.run ?? ''], ['fetched_total', (s) => s.bytes_fetched.total], ['lazy_mounts', (s) => s.lazy_mounts ?? ''],
   ['started_at', (s) => s.started_at], ['image', (s) => s.image], ['disturbed', (s) => s.disturbed ?? ''],
   ['steal_pct', (s) => s.machine?.steal_pct ?? ''], ['foreign_cpu_pct', (s) => s.machine?.foreign_cpu_pct ?? ''],

@@ -2,6 +2,7 @@
 // The exporters below are the one list of those files: one file per format.
 import { renderBadge } from './badge.ts';
 import { renderSvg, startupSpec, svgToPng, totalsSpec } from './charts.ts';
+import { runtimeOf } from '../results/metadata.ts';
 import { resultCsv, samplesCsv, summaryCsv } from './csv.ts';
 import { once, writeExports, type Exporter } from './exporter.ts';
 import { renderHtml } from './html.ts';
@@ -34,7 +35,7 @@ export async function buildReport(dir: string, opts: ReportOptions): Promise<{ i
   const input = loadReportInput(dir, opts);
   const view: ReportView = {
     input, model: buildModel(input),
-    startup: once(() => renderSvg(startupSpec(input.summary))),
+    startup: once(() => renderSvg(startupSpec(input.summary, runtimeOf(input.meta)))),
     totals: once(() => renderSvg(totalsSpec(input.summary))),
   };
   return { input, files: await writeExports(dir, REPORT_EXPORTERS, view) };

@@ -38,7 +38,7 @@ export const SummaryJsonSchema = z.object({
     counts: z.object({ ok: z.number().int(), failed: z.number().int(), timeout: z.number().int(), invalid: z.number().int() }),
     set_aside: z.number().int(),
     /** Seconds; a phase without an ok sample is absent, never zero. */
-    phases: z.object({ pull: StatSchema.optional(), create: StatSchema.optional(), run: StatSchema.optional(), total: StatSchema.optional() }),
+    phases: z.object({ pull: StatSchema.optional(), sandbox: StatSchema.optional(), create: StatSchema.optional(), run: StatSchema.optional(), total: StatSchema.optional() }),
     fetched_share: z.number().nullable(),
   })),
   speedups: z.array(z.object({
@@ -87,7 +87,7 @@ export function benchmarkEntries(input: ReportInput): BenchmarkEntry[] {
   return input.summary.cells.flatMap((c) => {
     const t = c.stats.total;
     if (!t) return [];
-    const phases = PHASES.map((p) => `${p} ${c.stats[p]!.median.toFixed(3)} s`).join(', ');
+    const phases = input.summary.phases.map((p) => `${p} ${c.stats[p]!.median.toFixed(3)} s`).join(', ');
     return [{
       name: `${c.workload} ${c.mode} start-up (median total)`, unit: 's', value: round(t.median),
       range: `± ${round((t.ci[1] - t.ci[0]) / 2)}`,

@@ -4,7 +4,8 @@ import { THRESHOLDS } from '../bench/machine.ts';
 import { systemOf } from '../systems/index.ts';
 import type { ReportInput } from './input.ts';
 import { describe } from '../lab/link.ts';
-import { repeatArgs, shellQuote, type RunMeta } from '../results/metadata.ts';
+import { repeatArgs, runtimeOf, shellQuote, type RunMeta } from '../results/metadata.ts';
+import { RUNTIMES } from '../runtimes/index.ts';
 import { fidelity, type FidelityRow, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
 import type { LinkSpec } from '../lab/link.ts';
 
@@ -47,7 +48,7 @@ function cellRow(c: Cell, summary: Summary): string[] {
   const speedup = up ? factor(up.factor, up.ci) : '-';
   const paired = up?.paired ? `${factor(up.paired.factor, up.paired.ci)}, ${up.paired.n} pairs` : '-';
   const aside = c.set_aside ? ` (+${c.set_aside} disturbed, set aside)` : '';
-  return [c.mode, sec(s.pull?.p), sec(s.create?.p), sec(s.run?.p), sec(s.total?.p), sec(s.total?.median), ci, speedup, paired, `${n} / ${all}${aside}`, systemOf(c.mode)];
+  return [c.mode, ...summary.phases.map((p) => sec(s[p]?.p)), sec(s.total?.p), sec(s.total?.median), ci, speedup, paired, `${n} / ${all}${aside}`, systemOf(c.mode)];
 }
 
 export function buildModel(input: ReportInput): ReportModel {
@@ -55,7 +56,7 @@ export function buildModel(input: ReportInput): ReportModel {
   const p = summary.percentile;
   const tables: Table[] = summary.workloads.map((w) => ({
     caption: `${w} (p${p}, seconds)`,
-    header: ['mode', 'pull(sec)', 'create(sec)', 'run(sec)', `total p${p}`, 'total median', 'median 95% CI', 'speed-up (95% CI)', 'paired speed-up (95% CI)', 'n counted / n', 'system'],
+    header: ['mode', ...summary.phases.map((ph) => `${ph}(sec)`), `total p${p}`, 'total median', 'median 95% CI', 'speed-up (95% CI)', 'paired speed-up (95% CI)', 'n counted / n', 'system'],
     rows: summary.cells.filter((c) => c.workload === w).map((c) => cellRow(c, summary)),
   }));
   const lazyModes = summary.modes.filter((m) => m !== 'legacy');
@@ -89,6 +90,7 @@ export function buildModel(input: ReportInput): ReportModel {
     [meta.shards ? 'host (shard 1)' : 'host', `${meta.host.runner ? `${meta.host.runner}: ` : ''}${meta.host.cpu}, ${meta.host.cores} cores, ${meta.host.memory_gib} GiB, kernel ${meta.host.kernel}`],
     ['link', describeLink(meta.link)],
     ['--containerd', String(meta.options.containerd ?? '1.6 (before --containerd existed)')],
+    ['--runtime', `${runtimeOf(meta)}: ${RUNTIMES.find((r) => r.name === runtimeOf(meta))?.title ?? 'unknown to this hellobench'}`],
     ...Object.entries(meta.systems ?? {}).map(([k, v]) => [`system ${k}`, v] as [string, string]),
     ...Object.entries(meta.versions).map(([k, v]) => [k, v] as [string, string]),
     ['order', `${String(meta.options.order ?? 'shuffled')}${meta.options.until_ci !== undefined ? `; --until-ci ${String(meta.options.until_ci)} (at most ${String(meta.options.max_samples)} rounds), ${meta.rounds ?? '?'} rounds taken` : ''}`],
@@ -98,7 +100,7 @@ export function buildModel(input: ReportInput): ReportModel {
     ? repeatArgs(meta.options).map(shellQuote).join(' ')
     : 'unknown (run.json is missing)';
   const notes = [
-    `Phases at the ${p}th percentile of ok samples (linear interpolation); the total is pull + create + run per sample, so its percentile is not the sum of the phase percentiles.`,
+    `Phases at the ${p}th percentile of ok samples (linear interpolation); the total is ${summary.phases.join(' + ')} per sample, so its percentile is not the sum of the phase percentiles.`,
     'Only the total compares directly across modes: prefetching moves time between create and run.',
     `Confidence intervals: 95% percentile bootstrap of the median (2000 resamples, seed ${summary.seed}); speed-ups: of median(legacy) / median(mode), resampling both; paired speed-ups: the median of legacy / mode within each round, resampling the rounds.`,
     `Disturbance: a sample is marked when, during it, CPU steal passed ${THRESHOLDS.steal_pct}%, processes outside the lab took over ${THRESHOLDS.foreign_cpu_pct}% of the machine's CPU, memory pressure (PSI "some", share of the sample's time) passed ${THRESHOLDS.memory_pressure_pct}%, CPU or I/O pressure passed the lowest of its image x mode's calm samples by ${THRESHOLDS.pressure_margin} points (at least ${THRESHOLDS.pressure_floor}%; I/O ${THRESHOLDS.io_pressure_unreferenced}% for a cell's first sample), or the CPU canary timed before it took over ${THRESHOLDS.canary_ratio}x its fastest of the run (another hellobench lab cannot run beside this one); ${summary.keep_disturbed ? 'marked samples are kept (--keep-disturbed)' : `${shaken.length} marked sample(s) are set aside (--keep-disturbed keeps them)`}.`,
@@ -106,7 +108,7 @@ export function buildModel(input: ReportInput): ReportModel {
     ...input.warnings,
   ];
   return {
-    title: `hellobench: container start-up${meta ? `, run ${meta.run_id}` : ''}`,
+    title: `hellobench: ${runtimeOf(meta) === 'cri' ? 'pod start-up through CRI' : 'container start-up'}${meta ? `, run ${meta.run_id}` : ''}`,
     headline: speedupText(summary), tables, failures, disturbed, finding, environment, reproduce, notes,
     ...(fidelityRows.length ? { fidelity: fidelityTable(fidelityRows, meta!.link) } : {}),
   };

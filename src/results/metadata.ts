@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { ContainerdBuild } from '../lab/containerd.ts';
 import { toolVersion, type ToolName } from '../lab/tools.ts';
 import type { Mode } from '../systems/index.ts';
+import type { ContainerRuntime } from '../runtimes/runtime.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 import { META_FILE, writeAtomic } from './store.ts';
 
@@ -30,6 +31,8 @@ export const RunOptionsSchema = z.object({
   modes: z.array(z.string()),
   /** Absent in runs from before --containerd existed (they ran 1.6). */
   containerd: z.string().optional(),
+  /** How containers were started: `ctr` or `cri`; absent in runs from before --runtime existed (ctr). */
+  runtime: z.string().optional(),
   link: z.string(),
   bandwidth: z.string().optional(),
   rtt: z.string().optional(),
@@ -106,6 +109,9 @@ export type RunMeta = z.infer<typeof RunMetaSchema>;
 
 export class MetaError extends UserError {}
 
+/** The runtime a run used: runs from before --runtime existed used ctr. */
+export const runtimeOf = (meta: RunMeta | undefined | null) => meta?.options.runtime ?? 'ctr';
+
 /** Reads and validates run.json; a malformed one is named with the field that is wrong. */
 export function readMeta(file: string): RunMeta {
   let raw: unknown;
@@ -129,7 +135,7 @@ export function readMeta(file: string): RunMeta {
 /** The flags of `run` each option comes from; repeatArgs and the tests use the same list. */
 export const OPTION_FLAGS = [
   ['workloads', '--workloads'], ['only', '--only'], ['category', '--category'], ['source_registry', '--source-registry'],
-  ['containerd', '--containerd'], ['link', '--link'], ['bandwidth', '--bandwidth'], ['rtt', '--rtt'],
+  ['containerd', '--containerd'], ['runtime', '--runtime'], ['link', '--link'], ['bandwidth', '--bandwidth'], ['rtt', '--rtt'],
   ['samples', '--samples'], ['seed', '--seed'], ['percentile', '--percentile'], ['order', '--order'],
   ['until_ci', '--until-ci'], ['max_samples', '--max-samples'],
 ] as const satisfies readonly (readonly [keyof RunOptions, string])[];
@@ -154,15 +160,20 @@ export function repeatArgs(o: RunOptions): string[] {
 }
 
 /** Versions of hellobench and of every component the run drives: its containerd and its modes' systems. */
-export async function collectVersions(containerd: ContainerdBuild, modes: readonly Mode[]): Promise<Record<string, string>> {
+export async function collectVersions(containerd: ContainerdBuild, modes: readonly Mode[], runtime: ContainerRuntime): Promise<Record<string, string>> {
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
   const out: Record<string, string> = { hellobench: pkg.version, node: process.version };
   const tools: [string, ToolName][] = [['containerd', containerd.containerd], ['ctr', containerd.ctr], ['runc', 'runc'],
     ['docker-registry', 'docker-registry'], ['skopeo', 'skopeo'], ['umoci', 'umoci'],
-    ...[...new Set(modes.flatMap((m) => m.system.tools))].map((t) => [t, t] as [string, ToolName])];
+    ...[...new Set([...runtime.tools, ...modes.flatMap((m) => m.system.tools)])].map((t) => [t, t] as [string, ToolName])];
   for (const [key, t] of tools) {
     const v = await toolVersion(t);
     if (v !== 'n/a') out[key] = v;
+  }
+  // The pods' network: Debian's CNI plugins.
+  if (runtime.phases.includes('sandbox')) {
+    const cni = await execa('dpkg-query', ['-W', '-f', '${Version}', 'containernetworking-plugins'], { reject: false });
+    out.cni = cni.exitCode === 0 ? `containernetworking-plugins ${cni.stdout.trim()} [Debian]` : 'unavailable (install containernetworking-plugins: run scripts/setup.sh)';
   }
   return out;
 }

@@ -5,8 +5,9 @@ import type { MachineFigures } from '../bench/machine.ts';
 export const SAMPLE_SCHEMA = 1;
 
 export type SampleStatus = 'ok' | 'failed' | 'timeout' | 'invalid';
-export type PhaseName = 'pull' | 'create' | 'run';
-export const PHASES: readonly PhaseName[] = ['pull', 'create', 'run'];
+/** `sandbox` (the pod's RunPodSandbox) only in samples of the CRI runtime. */
+export type PhaseName = 'pull' | 'sandbox' | 'create' | 'run';
+export const PHASES: readonly PhaseName[] = ['pull', 'sandbox', 'create', 'run'];
 
 export interface Sample {
   schema: number;
@@ -23,7 +24,7 @@ export interface Sample {
   reason?: string;
   /** Seconds per phase; a phase not reached is absent. */
   phases: Partial<Record<PhaseName, number>>;
-  /** pull + create + run, present when all three were measured. */
+  /** The sum of the runtime's phases, present when every one was measured. */
   total?: number;
   started_at: string;
   /** Compressed size of the image's layers: what a full pull fetches. */

@@ -1,7 +1,7 @@
 // Summaries per (workload, mode, metric) and speed-ups over legacy, from samples alone.
 import { mean, median, quickselect, sampleStandardDeviation } from 'simple-statistics';
 import { prng } from '../bench/plan.ts';
-import { counted, type Sample, type SampleStatus } from '../results/sample.ts';
+import { counted, PHASES, type PhaseName, type Sample, type SampleStatus } from '../results/sample.ts';
 import { orderModes, systemOf } from '../systems/index.ts';
 import { METRICS, metricOf, percentileSorted, type Metric } from './percentile.ts';
 import { ResampledMedian } from './resample.ts';
@@ -32,7 +32,7 @@ export interface Cell {
   set_aside: number;
   /** Absent for a metric with no ok sample: never shown as zero. */
   stats: Partial<Record<Metric, Stat>>;
-  /** Mean share of the image's compressed bytes fetched until the container was up (pull + create + run). */
+  /** Mean share of the image's compressed bytes fetched until the container was up (every phase). */
   fetched_share?: number;
 }
 
@@ -56,6 +56,8 @@ export interface Summary {
   modes: string[];
   cells: Cell[];
   speedups: SpeedUp[];
+  /** The phases of the run's runtime, in order (`sandbox` only where a sample has one: the CRI runtime). */
+  phases: PhaseName[];
   /** Whether disturbed samples were kept in the statistics. */
   keep_disturbed: boolean;
 }
@@ -156,7 +158,7 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
         if (v.length) stats[m] = stat(v, opts.percentile, stream(opts.seed, workload, mode, m));
       }
       if (stats.total) used.set(`${workload}\0${mode}`, ok);
-      const shares = ok.filter((s) => s.image_bytes > 0).map((s) => ((s.bytes_fetched.pull ?? 0) + (s.bytes_fetched.create ?? 0) + (s.bytes_fetched.run ?? 0)) / s.image_bytes);
+      const shares = ok.filter((s) => s.image_bytes > 0).map((s) => PHASES.reduce((b, p) => b + (s.bytes_fetched[p] ?? 0), 0) / s.image_bytes);
       cells.push({ workload, mode, counts, set_aside: setAside, stats, ...(shares.length ? { fetched_share: mean(shares) } : {}) });
     }
   }
@@ -175,7 +177,8 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
       speedups.push(up);
     }
   }
-  return { percentile: opts.percentile, seed: opts.seed, workloads, modes, cells, speedups, keep_disturbed: keep };
+  const phases = PHASES.filter((p) => p !== 'sandbox' || samples.some((s) => s.phases.sandbox !== undefined));
+  return { percentile: opts.percentile, seed: opts.seed, workloads, modes, cells, speedups, phases, keep_disturbed: keep };
 }
 
 /** legacy total / mode total for each round that has both (its first counted sample of each). */

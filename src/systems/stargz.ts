@@ -116,16 +116,20 @@ async function optimizeNow(ctx: ConvertContext, flags: string[], profile: boolea
   const child = execa(tool('ctr-remote'), argv, { reject: false, all: true, input: profile ? (w.stdin ?? '') : '' });
   let output = '';
   let ended: string | null = null;
+  let exitedOnItsOwn = false;
   const stop = (why: string) => {
     if (ended) return;
     ended = why;
     child.kill('SIGINT');
   };
-  const limit = profile ? setTimeout(() => stop(`no exit or wait line within ${limitS}s`), limitS * 1000) : undefined;
+  const limit = profile ? setTimeout(() => stop(w.ready ? 'its period' : `no exit or wait line within ${limitS}s`), limitS * 1000) : undefined;
   child.all?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
     // The limit is on the workload, not on the conversion that follows it.
-    if (/container exit with code \d+/.test(output)) clearTimeout(limit);
+    if (/container exit with code \d+/.test(output)) {
+      clearTimeout(limit);
+      exitedOnItsOwn ||= ended === null;
+    }
     if (w.waitline && !ended && output.includes(w.waitline)) {
       ended = 'wait line';
       clearTimeout(limit);
@@ -139,8 +143,13 @@ async function optimizeNow(ctx: ConvertContext, flags: string[], profile: boolea
   }
   if (!profile) return;
   const code = /container exit with code (\d+)/.exec(output)?.[1];
-  if (w.pattern === 'cmd-arg-wait' && ended !== 'wait line') {
+  if (w.pattern === 'cmd-arg-wait' && w.waitline && ended !== 'wait line') {
     throw new Error(`profiling run of ${w.name} never printed its wait line "${w.waitline}" (${ended ?? `exit ${code}`})`);
+  }
+  // A server probed over HTTP is unreachable in the profiling container: it is watched for its
+  // whole period, and must still be running at the end of it.
+  if (w.pattern === 'cmd-arg-wait' && !w.waitline && exitedOnItsOwn) {
+    throw new Error(`profiling run of ${w.name} exited with code ${code} within its period of ${limitS}s: ${workloadLines(output)}`);
   }
   if (w.pattern !== 'cmd-arg-wait' && code !== '0') {
     throw new Error(`profiling run of ${w.name} ${code === undefined ? `did not finish (${ended})` : `exited with code ${code}`}: ${workloadLines(output)}`);

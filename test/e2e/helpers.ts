@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { Sample } from '../../src/results/sample.ts';
+import { CNI_BRIDGE, CNI_NETWORK } from '../../src/lab/cri.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const LAB_BASE = process.env.HELLOBENCH_LAB_BASE ?? '/var/lib/hellobench';
@@ -37,6 +38,10 @@ export function leftovers(): string[] {
   }
   if (existsSync(LAB_BASE)) for (const d of readdirSync(LAB_BASE)) if (d.startsWith('lab-')) out.push(`directory ${join(LAB_BASE, d)}`);
   if (existsSync('/run/netns')) for (const ns of readdirSync('/run/netns')) if (ns.startsWith('hellobench-')) out.push(`network namespace ${ns}`);
-  for (const dev of readdirSync('/sys/class/net')) if (/^hbt?[hn]\d+$/.test(dev)) out.push(`interface ${dev}`);
+  for (const dev of readdirSync('/sys/class/net')) if (/^hbt?[hn]\d+$/.test(dev) || dev === CNI_BRIDGE) out.push(`interface ${dev}`);
+  // The CRI runtime's pods: libcni's cached attachments of our network (their veths and
+  // addresses live in namespaces and directories checked above).
+  const cache = '/var/lib/cni/results';
+  if (existsSync(cache)) for (const f of readdirSync(cache)) if (f.startsWith(`${CNI_NETWORK}-`)) out.push(`CNI result ${f}`);
   return out;
 }

@@ -61,6 +61,18 @@ test('cmd-arg-wait without a wait line is rejected at the workload', () => {
   fails(ok.replace("    args: [python3, -c, \"print('hello')\"]\n", ''), /^w\.yaml:2:\d+: workloads\.0\.args: required for pattern cmd-arg/);
 });
 
+test('a server may be ready at an HTTP answer instead of a wait line, never both, and only a server', () => {
+  const probe = '    ready: { http: { port: 80, expect: Hello } }\n';
+  const [, redis] = parseCatalog(ok.replace('    waitline: Ready to accept connections\n', probe), 'w.yaml');
+  assert.deepEqual(redis!.ready, { http: { port: 80, path: '/', expect: 'Hello' } });
+  fails(ok.replace('    waitline: Ready to accept connections\n', `    waitline: Ready\n${probe}`), /workloads\.1\.ready: give either waitline or ready, not both/);
+  fails(ok.replace("    args: [python3, -c, \"print('hello')\"]\n", `    args: [python3]\n${probe}`), /workloads\.0\.ready: only servers \(pattern cmd-arg-wait\) have a readiness probe/);
+  fails(ok.replace('    waitline: Ready to accept connections\n', '    ready: { http: { port: 80000 } }\n'), /workloads\.1\.ready\.http\.port/);
+  const demo = loadCatalog('workloads/debian.yaml').find((w) => w.name === 'node-demo')!;
+  assert.deepEqual(demo.ready, { http: { port: 80, path: '/', expect: 'Hello World!' } });
+  assert.match(demo.command!.join(' '), /^node -e .*res\.end\('Hello World!\\n'\).*listen\(80\)/);
+});
+
 test('duplicate names are rejected at the second one', () => {
   fails(ok.replace('name: srv', 'name: py'), /^w\.yaml:8:\d+: workloads\.1\.name: duplicate name "py"/);
 });

@@ -8,6 +8,7 @@ import { MachineWatch } from '../../src/bench/machine.ts';
 import { measureSample, type SampleLab } from '../../src/bench/sampler.ts';
 import { parseCatalog } from '../../src/catalog/load.ts';
 import { FetchLog } from '../../src/lab/fetchlog.ts';
+import { ctrRuntime } from '../../src/runtimes/ctr.ts';
 import type { LazyProof, Mode, SnapshotterSystem } from '../../src/systems/system.ts';
 
 const fakeCtr = join(import.meta.dirname, '../support/fake-ctr.mjs');
@@ -23,7 +24,7 @@ function fakeSystem(over: Partial<SnapshotterSystem> = {}): SnapshotterSystem {
 }
 
 function lab(dir: string): SampleLab {
-  return { registryHost: 'reg.test:5000', sampleContext: () => ({ ctr: fakeCtr, ctrArgs: ['--address', 'x'], dir }), linkRxBytes: () => undefined };
+  return { registryHost: 'reg.test:5000', sampleContext: () => ({ ctr: fakeCtr, ctrArgs: ['--address', 'x'], dir }), linkRxBytes: () => undefined, runtime: ctrRuntime };
 }
 
 const [hello, server] = parseCatalog(`workloads:

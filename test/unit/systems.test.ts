@@ -1,10 +1,12 @@
 // The systems table and what each system hands the lab: modes, containerd's config, host checks.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CONTAINERDS, renderContainerdConfig } from '../../src/lab/containerd.ts';
+import { CNI_BRIDGE, CNI_NETWORK, criConfigLines } from '../../src/lab/cri.ts';
+import { criLogText } from '../../src/runtimes/cri.ts';
 import { kernelOption } from '../../src/systems/host.ts';
 import { MODES, SYSTEMS, modeByName, orderModes } from '../../src/systems/index.ts';
 import { readProfile } from '../../src/systems/profile.ts';
@@ -33,6 +35,32 @@ test("containerd's config names only the mode's proxy snapshotter; containerd 2 
   assert.doesNotMatch(v2, /unpack_config/);
   const none = renderContainerdConfig(CONTAINERDS['2']!, base);
   assert.doesNotMatch(none, /proxy_plugins|unpack_config/);
+  // Without the CRI runtime its plugins stay off.
+  assert.match(none, /disabled_plugins = \[[^\]]*"io\.containerd\.grpc\.v1\.cri"/);
+});
+
+test("the CRI runtime's containerd config: the Quick Starts' snapshotter lines, a lab-owned CNI network and pause image", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hb-cri-'));
+  const cri = criConfigLines({ containerdDir: dir, snapshotter: 'stargz', sandboxImage: '127.0.0.1:5000/hellobench/pause:abc', registryHosts: ['10.1.0.2:5000', '127.0.0.1:5000'] });
+  const v3 = renderContainerdConfig(CONTAINERDS['2']!, { root: '/r', state: '/s', socket: '/l/c.sock', optDir: '/o', cri });
+  assert.doesNotMatch(v3, /disabled_plugins = \[[^\]]*cri/, 'the CRI plugins are on');
+  assert.match(v3, /\[plugins\."io\.containerd\.cri\.v1\.images"\]\n {2}snapshotter = "stargz"\n {2}disable_snapshot_annotations = false\n/);
+  assert.match(v3, /sandbox = "127\.0\.0\.1:5000\/hellobench\/pause:abc"/);
+  assert.match(v3, /netns_mounts_under_state_dir = true/);
+  assert.match(v3, new RegExp(`conf_dir = "${join(dir, 'cni')}"`));
+  assert.match(v3, /stream_server_address = "127\.0\.0\.1"/);
+  // Plain HTTP to each registry host, and a bridge network whose addresses live in containerd's directory.
+  assert.match(readFileSync(join(dir, 'certs.d', '10.1.0.2:5000', 'hosts.toml'), 'utf8'), /^server = "http:\/\/10\.1\.0\.2:5000"\n\[host\."http:\/\/10\.1\.0\.2:5000"\]/);
+  const net = JSON.parse(readFileSync(join(dir, 'cni', '10-hellobench.conflist'), 'utf8'));
+  assert.equal(net.name, CNI_NETWORK);
+  assert.deepEqual({ ...net.plugins[0], ipam: undefined }, { type: 'bridge', bridge: CNI_BRIDGE, isGateway: true, ipMasq: false, hairpinMode: false, ipam: undefined });
+  assert.equal(net.plugins[0].ipam.dataDir, join(dir, 'cni-ipam'));
+  assert.throws(() => renderContainerdConfig(CONTAINERDS['1.6']!, { root: '/r', state: '/s', socket: '/l/c.sock', optDir: '/o', cri }), /needs containerd 2/);
+});
+
+test("a CRI container log reads back as the container's output: partial lines joined", () => {
+  const raw = ['2026-11-29T03:59:59.1Z stdout F hello', '2026-11-29T03:59:59.2Z stderr P par', '2026-11-29T03:59:59.3Z stderr F tial', '2026-11-29T03:59:59.4Z stdout F ', 'garbage', ''].join('\n');
+  assert.equal(criLogText(raw), 'hello\npartial\n\n');
 });
 
 test('overlaybd is not ready without a block frontend, and says which kernel options are missing', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { timeProcess, timeUntilLine } from '../../src/bench/timer.ts';
-import { createArgv } from '../../src/bench/sampler.ts';
+import { createArgv } from '../../src/runtimes/ctr.ts';
 import { parseCatalog } from '../../src/catalog/load.ts';
 import { modeByName } from '../../src/systems/index.ts';
 
@@ -48,7 +48,7 @@ test('create puts -- between the container id and the workload command', () => {
     env: { K: v }
     mounts: [{ source: /s, target: /t }]
 `, 'w.yaml', { allowOutsideMounts: true });
-  const lab = { ctr: 'ctr', ctrArgs: ['--address', 'sock', '--namespace', 'hb'] };
+  const lab = { ctr: 'ctr', ctrArgs: ['--address', 'sock', '--namespace', 'hb'], dir: '/none' };
   const argv = createArgv(lab, w!, modeByName('estargz'), 'host/py:esgz', 'id1');
   const tail = argv.slice(argv.indexOf('create') + 1);
   assert.deepEqual(tail, ['--snapshotter', 'stargz', '--env', 'K=v', '--mount', 'type=bind,src=/s,dst=/t,options=rbind:ro',

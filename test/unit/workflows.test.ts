@@ -198,18 +198,18 @@ test('plan: the shard list is 1..n', () => {
 test('bench: the selection reaches image-key and bench.sh, empty inputs leave their option out', () => {
   const key = step('benchmark.yml', 'bench', (s) => s.id === 'images');
   const bench = step('benchmark.yml', 'bench', (s) => s.run?.startsWith('scripts/bench.sh') === true);
-  const inputs = { CATALOGUE: 'workloads/debian.yaml', SAMPLES: '5', LINK: 'wan', SHARD: '2', SHARDS: '3', GITHUB_RUN_ID: '7071' };
+  const inputs = { CATALOGUE: 'workloads/debian.yaml', SAMPLES: '5', LINK: 'wan', RUNTIME: 'ctr', SHARD: '2', SHARDS: '3', GITHUB_RUN_ID: '7071' };
 
   const all = { ...inputs, NAMES: '', MODES: '' };
   assert.equal(runStep(key, all, { 'bin/hellobench': ARGS }).output, 'key=<image-key><--workloads><workloads/debian.yaml>\n');
   assert.equal(runStep(bench, all, { 'scripts/bench.sh': ARGS }).stdout,
-    '<--workloads><workloads/debian.yaml><--samples><5><--link><wan><--seed><7071><--shard><2/3><--out><results/shard-2>');
+    '<--workloads><workloads/debian.yaml><--samples><5><--link><wan><--runtime><ctr><--seed><7071><--shard><2/3><--out><results/shard-2>');
 
   const some = { ...inputs, NAMES: 'python,gcc', MODES: 'legacy,estargz' };
   assert.equal(runStep(key, some, { 'bin/hellobench': ARGS }).output,
     'key=<image-key><--workloads><workloads/debian.yaml><--only><python,gcc><--modes><legacy,estargz>\n');
   assert.equal(runStep(bench, some, { 'scripts/bench.sh': ARGS }).stdout,
-    '<--workloads><workloads/debian.yaml><--only><python,gcc><--modes><legacy,estargz><--samples><5><--link><wan><--seed><7071><--shard><2/3><--out><results/shard-2>');
+    '<--workloads><workloads/debian.yaml><--only><python,gcc><--modes><legacy,estargz><--samples><5><--link><wan><--runtime><ctr><--seed><7071><--shard><2/3><--out><results/shard-2>');
 
   // A failing image-key fails the step rather than caching under an empty key.
   assert.throws(() => runStep(key, all, { 'bin/hellobench': 'false' }));

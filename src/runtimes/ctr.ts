@@ -1,0 +1,84 @@
+// containerd's own client, as upstream's HelloBench drives it: the system's pull, then
+// `ctr container create`, then `ctr task start` until the workload's pattern says it is up.
+import { basename } from 'node:path';
+import { execa } from 'execa';
+import type { Workload } from '../catalog/schema.ts';
+import { untilHttp } from '../bench/ready.ts';
+import { timeProcess, timeUntilLine } from '../bench/timer.ts';
+import type { Mode } from '../systems/system.ts';
+import { lastLines } from '../util/text.ts';
+import { processProblem, type ContainerRuntime, type RuntimeContext, type StepResult } from './runtime.ts';
+
+export function createArgv(rt: RuntimeContext, w: Workload, mode: Mode, ref: string, id: string): string[] {
+  const argv = [rt.ctr, ...rt.ctrArgs, 'container', 'create', '--snapshotter', mode.system.snapshotter];
+  // A ctr container's network namespace is empty: a server probed over HTTP shares the host's.
+  if (w.ready) argv.push('--net-host');
+  for (const [k, v] of Object.entries(w.env)) argv.push('--env', `${k}=${v}`);
+  for (const m of w.mounts) argv.push('--mount', `type=bind,src=${m.source},dst=${m.target},options=rbind:ro`);
+  argv.push(ref, id);
+  // `--` keeps ctr from reading the workload's own flags (e.g. `python3 -c`) as its own.
+  if (w.command) argv.push('--', ...w.command);
+  return argv;
+}
+
+export const ctrRuntime: ContainerRuntime = {
+  name: 'ctr',
+  title: "containerd's client ctr (upstream HelloBench's way): pull, container create, task start",
+  phases: ['pull', 'create', 'run'],
+  tools: [],
+  steps: (ctx, { workload: w, mode, ref, id }) => [
+    {
+      phase: 'pull',
+      async run() {
+        const argv = mode.system.pullArgv(ctx, ref, mode);
+        const r = await timeProcess(argv, { timeoutS: w.timeout });
+        return { ...r, problem: processProblem(`${basename(argv[0]!)} pull`, r, w.timeout) };
+      },
+    },
+    {
+      phase: 'create',
+      async run() {
+        const r = await timeProcess(createArgv(ctx, w, mode, ref, id), { timeoutS: w.timeout });
+        return { ...r, problem: processProblem('ctr container create', r, w.timeout) };
+      },
+    },
+    { phase: 'run', run: () => runPhase(ctx, w, id) },
+  ],
+};
+
+/** The run phase as the workload's pattern defines it. */
+async function runPhase(rt: RuntimeContext, w: Workload, id: string): Promise<StepResult> {
+  const argv = [rt.ctr, ...rt.ctrArgs, 'task', 'start', id];
+  const kill = async () => {
+    await execa(rt.ctr, [...rt.ctrArgs, 'task', 'kill', '-s', 'SIGKILL', id], { reject: false, timeout: 10_000 });
+  };
+  if (w.pattern === 'cmd-arg-wait') {
+    const what = readyWhat(w);
+    const r = w.ready
+      ? await timeUntilLine(argv, null, { timeoutS: w.timeout, stop: kill, ready: (signal) => untilHttp(httpCheck(w, '127.0.0.1'), signal) })
+      : await timeUntilLine(argv, w.waitline!, { timeoutS: w.timeout, stop: kill });
+    // The server's answer is its output here: what the probe saw.
+    if (r.found) return { ...r, output: `${r.output}${r.readyValue ?? ''}` };
+    if (r.timedOut) {
+      await kill();
+      return { ...r, problem: `${what} did not appear within ${w.timeout}s` };
+    }
+    return { ...r, problem: `task ended (exit ${r.exitCode}) before the ${what}: ${lastLines(r.output)}` };
+  }
+  const r = await timeProcess(argv, { timeoutS: w.timeout, ...(w.stdin !== undefined ? { input: w.stdin } : {}) });
+  if (r.timedOut) return { ...r, problem: `task did not exit within ${w.timeout}s` };
+  if (r.exitCode !== 0) return { ...r, problem: `task exited ${r.exitCode ?? r.error}: ${lastLines(r.output)}` };
+  if (w.expect && !r.output.includes(w.expect)) return { ...r, problem: `output lacks the expected "${w.expect}": ${lastLines(r.output)}` };
+  return r;
+}
+
+/** What a server workload waits for, in messages. */
+export function readyWhat(w: Workload): string {
+  return w.ready ? `HTTP answer on port ${w.ready.http.port} ${w.ready.http.path}${w.ready.http.expect ? ` with "${w.ready.http.expect}"` : ''}` : `wait line "${w.waitline}"`;
+}
+
+/** The workload's readiness probe against `host`. */
+export function httpCheck(w: Workload, host: string): { url: string; expect?: string } {
+  const h = w.ready!.http;
+  return { url: `http://${host}:${h.port}${h.path}`, ...(h.expect !== undefined ? { expect: h.expect } : {}) };
+}
