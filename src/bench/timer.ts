@@ -75,8 +75,8 @@ export async function timeUntilLine<R>(argv: readonly string[], line: string | n
 }
 
 /**
- * Times from now until `until` settles: the clock stops when it resolves, or at timeoutS
- * (its signal is aborted then, so it can stop waiting). An outcome may carry `endedAtMs`, the
+ * Times from now until `until` settles: the clock stops when it resolves, or at timeoutS.
+ * Its signal is aborted then, either way, so that every wait it started ends. An outcome may carry `endedAtMs`, the
  * wall-clock moment the runtime itself recorded for the end (a container's exit, which it
  * learns of sooner than any client): the time is then measured to that moment.
  */
@@ -89,10 +89,9 @@ export async function timeUntil<T extends { endedAtMs?: number }>(until: (signal
   const v = await Promise.race([until(abort.signal), expired]);
   const t1 = process.hrtime.bigint();
   clearTimeout(timer);
-  if (v === TIMED_OUT) {
-    abort.abort();
-    return { seconds: seconds(t0, t1), timedOut: true };
-  }
+  // Whatever `until` still waits for (the check that lost a race) stops now.
+  abort.abort();
+  if (v === TIMED_OUT) return { seconds: seconds(t0, t1), timedOut: true };
   const end = (v as T).endedAtMs;
   return { seconds: end !== undefined && end >= wall0 ? (end - wall0) / 1000 : seconds(t0, t1), timedOut: false, value: v as T };
 }

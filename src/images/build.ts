@@ -45,8 +45,8 @@ async function busyboxRootfs(rootfs: string): Promise<void> {
   writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\n');
 }
 
-/** Builds the recipe into `work`/oci as tag `img`; returns where it is. */
-export async function buildBusyboxImage(recipe: BusyboxRecipe, work: string, seed: string): Promise<OciImage> {
+/** An empty image `img` in a fresh OCI layout under `work`, unpacked into a bundle to fill and repack. */
+export async function emptyImage(work: string): Promise<{ layout: string; ref: string; bundle: string; rootfs: string }> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const layout = join(work, 'oci');
@@ -56,7 +56,13 @@ export async function buildBusyboxImage(recipe: BusyboxRecipe, work: string, see
   await execa(umoci, ['init', '--layout', layout]);
   await execa(umoci, ['new', '--image', ref]);
   await execa(umoci, ['unpack', '--image', ref, bundle]);
-  const rootfs = join(bundle, 'rootfs');
+  return { layout, ref, bundle, rootfs: join(bundle, 'rootfs') };
+}
+
+/** Builds the recipe into `work`/oci as tag `img`; returns where it is. */
+export async function buildBusyboxImage(recipe: BusyboxRecipe, work: string, seed: string): Promise<OciImage> {
+  const { layout, ref, bundle, rootfs } = await emptyImage(work);
+  const umoci = tool('umoci');
   await busyboxRootfs(rootfs);
   await execa(umoci, ['repack', '--refresh-bundle', '--image', ref, bundle]);
   for (const [i, layer] of recipe.layers.entries()) {

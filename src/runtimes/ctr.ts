@@ -58,7 +58,7 @@ async function runPhase(rt: RuntimeContext, w: Workload, id: string): Promise<St
       ? await timeUntilLine(argv, null, { timeoutS: w.timeout, stop: kill, ready: (signal) => untilHttp(httpCheck(w, '127.0.0.1'), signal) })
       : await timeUntilLine(argv, w.waitline!, { timeoutS: w.timeout, stop: kill });
     // The server's answer is its output here: what the probe saw.
-    if (r.found) return { ...r, output: `${r.output}${r.readyValue ?? ''}` };
+    if (r.found) return { ...r, output: [r.output.replace(/\n$/, ''), r.readyValue].filter(Boolean).join('\n') };
     if (r.timedOut) {
       await kill();
       return { ...r, problem: `${what} did not appear within ${w.timeout}s` };

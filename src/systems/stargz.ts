@@ -44,6 +44,8 @@ export const stargz: SnapshotterSystem<StargzOptions> = {
     ].join('\n'));
     return {
       socket,
+      // The Quick Start's export: the CRI plugin reads the snapshotter's root from it (image filesystem usage).
+      proxyPluginLines: ['[proxy_plugins.stargz.exports]', `  root = ${JSON.stringify(join(ctx.dir, 'root'))}`],
       spec: {
         stopSignal: 'SIGINT',
         argv: [tool('containerd-stargz-grpc'), '--address', socket, '--config', config, '--root', join(ctx.dir, 'root'), '--log-level', 'debug'],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { timeProcess, timeUntilLine } from '../../src/bench/timer.ts';
+import { timeProcess, timeUntil, timeUntilLine } from '../../src/bench/timer.ts';
 import { createArgv } from '../../src/runtimes/ctr.ts';
 import { parseCatalog } from '../../src/catalog/load.ts';
 import { modeByName } from '../../src/systems/index.ts';
@@ -55,4 +55,25 @@ test('create puts -- between the container id and the workload command', () => {
     'host/py:esgz', 'id1', '--', 'python3', '-c', "print('hello')"]);
   const legacy = createArgv(lab, w!, modeByName('legacy'), 'host/py:org', 'id2');
   assert.deepEqual(legacy.slice(legacy.indexOf('create') + 1, legacy.indexOf('create') + 3), ['--snapshotter', 'overlayfs']);
+});
+
+test('timeUntil: the clock stops at the first outcome (or the runtime\'s own end moment), and whatever still waits is told to stop', async () => {
+  let aborted = false;
+  const r = await timeUntil(async (signal) => {
+    signal.addEventListener('abort', () => { aborted = true; });
+    await new Promise((res) => setTimeout(res, 50));
+    return {};
+  }, 5);
+  assert.equal(r.timedOut, false);
+  assert.ok(r.seconds >= 0.045 && r.seconds < 1, `${r.seconds}`);
+  assert.ok(aborted, 'a wait that lost the race would otherwise keep the process alive');
+  // The runtime recorded the end 30 ms after the start; the client learnt of it later.
+  const t0 = performance.timeOrigin + performance.now();
+  const e = await timeUntil(async () => {
+    await new Promise((res) => setTimeout(res, 120));
+    return { endedAtMs: t0 + 30 };
+  }, 5);
+  assert.ok(Math.abs(e.seconds - 0.03) < 0.01, `${e.seconds}`);
+  const never = await timeUntil(() => new Promise<Record<string, never>>(() => {}), 0.1);
+  assert.equal(never.timedOut, true);
 });
