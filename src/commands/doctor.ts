@@ -10,7 +10,7 @@ import { DEFAULT_RUNTIME, RUNTIMES, type ContainerRuntime } from '../runtimes/in
 
 /** The CNI plugins a pod's network needs (the CRI runtime). */
 function cniProblems(r: ContainerRuntime): string[] {
-  if (!r.phases.includes('sandbox')) return [];
+  if (!r.pods) return [];
   return ['bridge', 'host-local', 'loopback'].filter((p) => !existsSync(join(CNI_BIN_DIR, p)))
     .map((p) => `missing CNI plugin ${join(CNI_BIN_DIR, p)}: run scripts/setup.sh (Debian package containernetworking-plugins)`);
 }

@@ -11,7 +11,7 @@ export async function prepareIn(lab: Lab, workloads: Workload[], modes: Mode[], 
   const t0 = performance.now();
   const result = await prepareImages(lab, workloads, modes, { log, ...(sourceRegistry ? { sourceRegistry } : {}) });
   // Pods of the CRI runtime start from a pause image, pushed like the workloads' images.
-  if (lab.runtime.phases.includes('sandbox')) lab.sandboxImage = await preparePauseImage(lab, log);
+  if (lab.runtime.pods) lab.sandboxImage = await preparePauseImage(lab, log);
   const counts = new Map<string, number>();
   for (const i of result.images) counts.set(i.action, (counts.get(i.action) ?? 0) + 1);
   log(`prepared ${result.images.length} images (${[...counts].map(([a, n]) => `${n} ${a}`).join(', ') || 'none'}) in ${((performance.now() - t0) / 1000).toFixed(1)}s` +

@@ -88,8 +88,11 @@ export function criConfigLines(c: CriConfig): string[] {
 
 /** crictl's argv prefix against containerd's socket, with a config file of its own so that it reads no other. */
 export function crictlArgs(socket: string, configFile: string): string[] {
-  if (!existsSync(configFile)) writeFileSync(configFile, `runtime-endpoint: unix://${socket}\nimage-endpoint: unix://${socket}\ntimeout: 10\n`);
   return [tool('crictl'), '--config', configFile, '--runtime-endpoint', `unix://${socket}`, '--image-endpoint', `unix://${socket}`];
+}
+
+export function writeCrictlConfig(socket: string, configFile: string): void {
+  writeFileSync(configFile, `runtime-endpoint: unix://${socket}\nimage-endpoint: unix://${socket}\ntimeout: 10\n`);
 }
 
 /** Fails, naming the clash, when the pods' subnet is already in use on this host. */

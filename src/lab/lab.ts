@@ -9,7 +9,7 @@ import { lockMachine } from './lock.ts';
 import type { Mode } from '../systems/system.ts';
 import { cleanStaleLabs, killAll, pidsUnder, pidsWithArg } from './cleanup.ts';
 import { containerdBuild, DEFAULT_CONTAINERD, renderContainerdConfig, type ContainerdBuild } from './containerd.ts';
-import { checkPodSubnet, criConfigLines, crictlArgs, CRI_NAMESPACE, readIpForward, removeCniLeftovers, removePods, restoreIpForward } from './cri.ts';
+import { checkPodSubnet, criConfigLines, crictlArgs, CRI_NAMESPACE, writeCrictlConfig, readIpForward, removeCniLeftovers, removePods, restoreIpForward } from './cri.ts';
 import { ctrRuntime } from '../runtimes/ctr.ts';
 import type { ContainerRuntime, RuntimeContext } from '../runtimes/runtime.ts';
 import { Daemon, type DaemonSpec } from './daemon.ts';
@@ -177,7 +177,7 @@ export class Lab {
   // ---- the CRI runtime's node: pods, their network and the pause image -----------------
 
   private get criOn(): boolean {
-    return this.runtime.phases.includes('sandbox');
+    return this.runtime.pods;
   }
 
   private get crictl(): string[] {
@@ -187,9 +187,11 @@ export class Lab {
   private async criLines(cdir: string, mode: Mode): Promise<string[]> {
     if (!this.sandboxImage) throw new LabError('the CRI runtime needs the pause image: prepare pushes it before samples');
     const saved = join(this.dir, 'ip_forward');
+    // Once per lab, before its first pod: the subnet is free, and how IP forwarding was.
     if (!existsSync(saved)) {
       await checkPodSubnet();
       writeFileSync(saved, readIpForward());
+      writeCrictlConfig(this.containerdSock, join(this.dir, 'crictl.yaml'));
     }
     return criConfigLines({ containerdDir: cdir, snapshotter: mode.system.snapshotter, sandboxImage: this.sandboxImage, registryHosts: [...new Set([this.registryHost, this.directHost])] });
   }
@@ -285,4 +287,3 @@ export class Lab {
     return this.stopping;
   }
 }
-

@@ -171,7 +171,7 @@ export async function collectVersions(containerd: ContainerdBuild, modes: readon
     if (v !== 'n/a') out[key] = v;
   }
   // The pods' network: Debian's CNI plugins.
-  if (runtime.phases.includes('sandbox')) {
+  if (runtime.pods) {
     const cni = await execa('dpkg-query', ['-W', '-f', '${Version}', 'containernetworking-plugins'], { reject: false });
     out.cni = cni.exitCode === 0 ? `containernetworking-plugins ${cni.stdout.trim()} [Debian]` : 'unavailable (install containernetworking-plugins: run scripts/setup.sh)';
   }

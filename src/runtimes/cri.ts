@@ -19,6 +19,7 @@ export const criRuntime: ContainerRuntime = {
   name: 'cri',
   title: "containerd's CRI plugin through crictl (a kubelet's calls): pull, run pod sandbox, create, start until ready",
   phases: ['pull', 'sandbox', 'create', 'run'],
+  pods: true,
   tools: ['crictl', 'pause'],
   steps: (ctx, spec) => new PodSample(ctx, spec).steps(),
 };

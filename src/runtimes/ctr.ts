@@ -25,6 +25,7 @@ export const ctrRuntime: ContainerRuntime = {
   name: 'ctr',
   title: "containerd's client ctr (upstream HelloBench's way): pull, container create, task start",
   phases: ['pull', 'create', 'run'],
+  pods: false,
   tools: [],
   steps: (ctx, { workload: w, mode, ref, id }) => [
     {

@@ -44,6 +44,8 @@ export interface ContainerRuntime {
   title: string;
   /** The phases of its samples, in order; `create` is where the lazy proof is taken, `run` is last. */
   phases: readonly PhaseName[];
+  /** Whether it starts pods: the lab then runs containerd's CRI plugin, a CNI network and the pause image. */
+  pods: boolean;
   /** Binaries it needs beyond containerd. */
   tools: ToolName[];
   /** The timed steps of one sample on a freshly reset lab. */
