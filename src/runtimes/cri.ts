@@ -13,7 +13,7 @@ import { httpCheck, readyWhat } from './ctr.ts';
 import { processProblem, type ContainerRuntime, type RuntimeContext, type SampleSpec, type Step, type StepResult } from './runtime.ts';
 
 /** How often the exit of a container is checked when its event did not come (a missed subscription). */
-const EXIT_POLL_MS = 1000;
+const EXIT_POLL_MS = 2000;
 
 export const criRuntime: ContainerRuntime = {
   name: 'cri',
@@ -163,10 +163,9 @@ class PodSample {
     return {
       // The stream has no "subscribed" message; the call is set up within a few ms of the process starting.
       subscribed: new Promise((r) => setTimeout(r, 300)),
+      // Asks CRI only when woken (no client process competes with the workload meanwhile).
       wait: async (signal) => {
         while (!signal.aborted) {
-          const st = await this.inspect(id);
-          if (st && st.state === 'CONTAINER_EXITED') return st;
           await new Promise<void>((r) => {
             const done = () => { clearTimeout(t); signal.removeEventListener('abort', done); r(); };
             const t = setTimeout(done, EXIT_POLL_MS);
@@ -174,6 +173,9 @@ class PodSample {
             wake = done;
             if (seen) { seen = false; done(); }
           });
+          if (signal.aborted) break;
+          const st = await this.inspect(id);
+          if (st && st.state === 'CONTAINER_EXITED') return st;
         }
         return null;
       },

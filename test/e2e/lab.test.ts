@@ -249,7 +249,7 @@ test('the delay line and devices of a killed lab are removed by the next lab', a
 test('bad input: one clear line naming the file, field or component', async () => {
   const bad = await cli(['run', '--workloads', 'test/fixtures/bad.yaml']);
   assert.equal(bad.exitCode, 2);
-  assert.match(bad.stderr.trim(), /^hellobench: test\/fixtures\/bad\.yaml:\d+:\d+: workloads\.0\.waitline: required for pattern cmd-arg-wait$/);
+  assert.match(bad.stderr.trim(), /^hellobench: test\/fixtures\/bad\.yaml:\d+:\d+: workloads\.0\.waitline: required for pattern cmd-arg-wait \(or give ready: \{ http: \.\.\. \}\)$/);
   const mode = await cli(['run', '--modes', 'legacy,turbo']);
   assert.equal(mode.exitCode, 2);
   assert.equal(mode.stderr.trim(), `hellobench: unknown mode "turbo": choose from ${MODE_NAMES.join(', ')}`);
