@@ -25,12 +25,24 @@ test('--runtime cri: every mode of the smoke catalogue starts pods, lazily where
   const forwarding = ipForward();
   const dir = out('smoke');
   const r = await cli(['run', '--runtime', 'cri', '--workloads', 'workloads/smoke.yaml', '--samples', '3', '--seed', '12', '--link', 'loopback', '--keep-disturbed', '--out', dir]);
-  assert.equal(r.exitCode, 0, r.all);
-  const samples = readSamples(dir);
-  assert.equal(samples.length, 4 * MODE_NAMES.length * 3, 'three samples per workload and mode');
+  const all = readSamples(dir);
+  assert.equal(all.length, 4 * MODE_NAMES.length * 3, 'three samples per workload and mode');
+  // A lazy snapshotter that now and then pulls a layer whole (seen: SOCI, 1 sample in ~40) is
+  // caught by its lazy proof: that sample is invalid, never fast. Nothing else may go wrong,
+  // and every image x mode has ok samples.
+  const bad = all.filter((s) => s.status !== 'ok');
+  for (const s of bad) {
+    assert.equal(s.status, 'invalid', `${s.workload}/${s.mode} round ${s.round}: ${s.reason}`);
+    assert.match(s.reason ?? '', /^pull: only \d+ of \d+ layers were mounted lazily/);
+  }
+  assert.equal(r.exitCode, bad.length ? 1 : 0, r.all);
+  assert.ok(bad.length <= 2, `${bad.length} invalid samples`);
+  const samples = all.filter((s) => s.status === 'ok');
+  for (const w of ['hello', 'checksum', 'server', 'script']) {
+    for (const m of MODE_NAMES) assert.ok(samples.filter((s) => s.workload === w && s.mode === m).length >= 2, `${w}/${m}: ok samples`);
+  }
   for (const s of samples) {
     const label = `${s.workload}/${s.mode} round ${s.round}`;
-    assert.equal(s.status, 'ok', `${label}: ${s.reason}`);
     for (const p of CRI_PHASES) assert.ok((s.phases[p] ?? 0) > 0, `${label}: ${p} must be positive`);
     assert.ok(Math.abs(s.total! - CRI_PHASES.reduce((t, p) => t + s.phases[p]!, 0)) < 1e-9, `${label}: total is the sum of the four phases`);
     if (s.mode === 'legacy') {
