@@ -4,6 +4,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Workload } from '../catalog/schema.ts';
 
 /** How often a readiness condition is checked: a small fraction of any start-up measured here. */
 export const POLL_MS = 5;
@@ -56,4 +57,15 @@ export async function untilFileLine(file: string, line: string, signal: AbortSig
     await sleep(POLL_MS).catch(() => {});
   }
   return false;
+}
+
+/** What a server workload waits for, in messages. */
+export function readyWhat(w: Workload): string {
+  return w.ready ? `HTTP answer on port ${w.ready.http.port} ${w.ready.http.path}${w.ready.http.expect ? ` with "${w.ready.http.expect}"` : ''}` : `wait line "${w.waitline}"`;
+}
+
+/** The workload's readiness probe against `host`. */
+export function httpCheck(w: Workload, host: string): HttpCheck {
+  const h = w.ready!.http;
+  return { url: `http://${host}:${h.port}${h.path}`, ...(h.expect !== undefined ? { expect: h.expect } : {}) };
 }

@@ -1,7 +1,7 @@
 // --resume: an interrupted run goes on where it stopped, with its own plan (options, seed,
 // order, link, images). The samples it kept stay; only the missing ones are taken.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Workload } from '../catalog/schema.ts';
 import type { RunCliOptions } from '../commands/run.ts';

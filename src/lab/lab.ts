@@ -157,7 +157,7 @@ export class Lab {
       proxy = { name: system.snapshotter, socket: d.socket, lines: d.proxyPluginLines ?? [], unpack: d.unpack ?? false };
     }
     // Prepare (no mode) needs no CRI; samples of the CRI runtime do.
-    const cri = mode && this.criOn ? await this.criLines(cdir, mode) : undefined;
+    const cri = mode && this.runtime.pods ? await this.criLines(cdir, mode) : undefined;
     const config = join(cdir, 'config.toml');
     writeFileSync(config, renderContainerdConfig(this.containerd, {
       root: join(cdir, 'root'), state: join(cdir, 'state'), socket: this.containerdSock, optDir: join(cdir, 'opt'), ...(proxy ? { proxy } : {}), ...(cri ? { cri } : {}),
@@ -175,10 +175,6 @@ export class Lab {
   }
 
   // ---- the CRI runtime's node: pods, their network and the pause image -----------------
-
-  private get criOn(): boolean {
-    return this.runtime.pods;
-  }
 
   private get crictl(): string[] {
     return crictlArgs(this.containerdSock, join(this.dir, 'crictl.yaml'));
@@ -217,7 +213,7 @@ export class Lab {
   sampleContext(): RuntimeContext {
     return {
       ctr: this.ctr, ctrArgs: this.ctrArgs(), dir: this.systemDir ?? join(this.dir, 'none'),
-      ...(this.criOn ? { crictl: this.crictl, podDir: join(this.dir, 'containerd', 'pods') } : {}),
+      ...(this.runtime.pods ? { crictl: this.crictl, podDir: join(this.dir, 'containerd', 'pods') } : {}),
     };
   }
 
@@ -225,7 +221,7 @@ export class Lab {
   async stopRuntime(): Promise<void> {
     if (this.containerdDaemon) {
       // Pods first, through CRI: stopping a pod runs CNI DEL (its veth and address go).
-      if (this.criOn) await removePods(this.crictl);
+      if (this.runtime.pods) await removePods(this.crictl);
       await this.killTasks();
       await this.halt(this.containerdDaemon);
       this.containerdDaemon = null;

@@ -6,10 +6,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { Workload } from '../catalog/schema.ts';
-import { untilFileLine, untilHttp } from '../bench/ready.ts';
+import { httpCheck, readyWhat, untilFileLine, untilHttp } from '../bench/ready.ts';
 import { timeProcess, timeUntil } from '../bench/timer.ts';
 import { lastLines, oneLine } from '../util/text.ts';
-import { httpCheck, readyWhat } from './ctr.ts';
 import { processProblem, type ContainerRuntime, type RuntimeContext, type SampleSpec, type Step, type StepResult } from './runtime.ts';
 
 /** How often the exit of a container is checked when its event did not come (a missed subscription). */
@@ -36,7 +35,7 @@ class PodSample {
   private readonly dir: string;
   private readonly crictl: [string, ...string[]];
 
-  constructor(private readonly ctx: RuntimeContext, private readonly s: SampleSpec) {
+  constructor(ctx: RuntimeContext, private readonly s: SampleSpec) {
     if (!ctx.crictl || !ctx.podDir) throw new Error('the lab was not started for the CRI runtime');
     this.crictl = ctx.crictl as [string, ...string[]];
     this.dir = join(ctx.podDir, s.id);

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import { execa } from 'execa';
 import type { Workload } from '../catalog/schema.ts';
-import { untilHttp } from '../bench/ready.ts';
+import { httpCheck, readyWhat, untilHttp } from '../bench/ready.ts';
 import { timeProcess, timeUntilLine } from '../bench/timer.ts';
 import type { Mode } from '../systems/system.ts';
 import { lastLines } from '../util/text.ts';
@@ -71,15 +71,4 @@ async function runPhase(rt: RuntimeContext, w: Workload, id: string): Promise<St
   if (r.exitCode !== 0) return { ...r, problem: `task exited ${r.exitCode ?? r.error}: ${lastLines(r.output)}` };
   if (w.expect && !r.output.includes(w.expect)) return { ...r, problem: `output lacks the expected "${w.expect}": ${lastLines(r.output)}` };
   return r;
-}
-
-/** What a server workload waits for, in messages. */
-export function readyWhat(w: Workload): string {
-  return w.ready ? `HTTP answer on port ${w.ready.http.port} ${w.ready.http.path}${w.ready.http.expect ? ` with "${w.ready.http.expect}"` : ''}` : `wait line "${w.waitline}"`;
-}
-
-/** The workload's readiness probe against `host`. */
-export function httpCheck(w: Workload, host: string): { url: string; expect?: string } {
-  const h = w.ready!.http;
-  return { url: `http://${host}:${h.port}${h.path}`, ...(h.expect !== undefined ? { expect: h.expect } : {}) };
 }

@@ -10,7 +10,6 @@ import { ReportError } from '../../src/report/input.ts';
 import { UserError } from '../../src/errors.ts';
 import { compareRuns } from '../../src/stats/compare.ts';
 import { summarize } from '../../src/stats/summary.ts';
-import { percentile } from '../../src/stats/percentile.ts';
 import { syntheticMeta, syntheticSamples } from '../support/synthetic.ts';
 
 const MODES = ['legacy', 'estargz-noopt', 'estargz', 'zstdchunked'];
