@@ -6,7 +6,7 @@ import type { Table } from '../report/model.ts';
 import { writeExports, type Exporter } from '../report/exporter.ts';
 import { UsageError } from './errors.ts';
 import { runtimeOf } from '../results/metadata.ts';
-import { compareRuns, MIN_CHANGE, type Change } from '../stats/compare.ts';
+import { compareRuns, MACHINE_SHIFT, machineShift, MIN_CHANGE, type Change, type MachineShift } from '../stats/compare.ts';
 
 const test = (minChange: number, keep: boolean) => `A change is marked only when the 95% bootstrap interval of median(new total) / median(base total), resampling both runs (2000 resamples), excludes 1, and the change of the median is at least ${(minChange * 100).toFixed(0)}%. ${keep ? 'Disturbed samples are kept.' : 'Samples taken while the machine was disturbed are left out.'}`;
 
@@ -21,20 +21,29 @@ function table(changes: Change[]): Table {
   };
 }
 
-interface CompareView { baseDir: string; newDir: string; changes: Change[]; verdict: string; test: string }
+interface CompareView { baseDir: string; newDir: string; changes: Change[]; verdict: string; test: string; machine?: MachineShift; machineNote: string }
 
 const COMPARE_EXPORTERS: readonly Exporter<CompareView>[] = [
   { file: 'compare.md', render: markdown },
   {
     file: 'compare.html',
     render: (v) => page('hellobench compare', `<h1>hellobench compare</h1><p>base: <code>${esc(v.baseDir)}</code><br>new: <code>${esc(v.newDir)}</code></p><p><strong>${esc(v.verdict)}</strong></p>${
-      htmlTable(table(v.changes), 'compare').replace(/<td>(regression|improvement)<\/td>/g, '<td class="$1">$1</td>')}<p>${esc(v.test)}</p>`),
+      htmlTable(table(v.changes), 'compare').replace(/<td>(regression|improvement)<\/td>/g, '<td class="$1">$1</td>')}${v.machineNote ? `<p>${esc(v.machineNote)}</p>` : ''}<p>${esc(v.test)}</p>`),
   },
-  { file: 'compare.json', render: (v) => `${JSON.stringify({ base: v.baseDir, new: v.newDir, verdict: v.verdict, test: v.test, changes: v.changes }, null, 2)}\n` },
+  { file: 'compare.json', render: (v) => `${JSON.stringify({ base: v.baseDir, new: v.newDir, verdict: v.verdict, test: v.test, machine: v.machine, changes: v.changes }, null, 2)}\n` },
 ];
 
 function markdown(v: CompareView): string {
-  return [`# hellobench compare`, '', `base: \`${v.baseDir}\`  `, `new: \`${v.newDir}\``, '', `**${v.verdict}**`, '', markdownTable(table(v.changes)), '', v.test, ''].join('\n');
+  return [`# hellobench compare`, '', `base: \`${v.baseDir}\`  `, `new: \`${v.newDir}\``, '', `**${v.verdict}**`, '', markdownTable(table(v.changes)), '', ...(v.machineNote ? [v.machineNote, ''] : []), v.test, ''].join('\n');
+}
+
+/** What the canary says of the machine's own speed in the two runs; a warning past MACHINE_SHIFT. */
+function machineNote(m?: MachineShift): string {
+  if (!m) return '';
+  const pct = (m.ratio - 1) * 100;
+  const figures = `The machine's CPU canary (a fixed load timed before each sample) took a median of ${m.base.toFixed(2)} ms in base and ${m.next.toFixed(2)} ms in new (${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%).`;
+  if (Math.abs(m.ratio - 1) < MACHINE_SHIFT) return figures;
+  return `${figures} The machine itself was ${m.ratio > 1 ? 'slower' : 'faster'} in the new run: totals move about half as much as the canary, and some cells more, so a change of a few percent in the same direction may be the machine's, not the system's.`;
 }
 
 export async function compareCommand(baseDir: string, newDir: string, opts: { out?: string; failOnRegression?: boolean; minChange?: string; keepDisturbed?: boolean; acrossRuntimes?: boolean }): Promise<number> {
@@ -50,7 +59,8 @@ export async function compareCommand(baseDir: string, newDir: string, opts: { ou
   const count = (v: Change['verdict']) => changes.filter((c) => c.verdict === v).length;
   const verdict = `${count('regression')} regression(s), ${count('improvement')} improvement(s), ${count('no change')} without a change beyond the noise`;
   const across = rb !== rn ? ` Runtimes differ (base ${rb}, new ${rn}; --across-runtimes): the totals include different phases.` : '';
-  const view: CompareView = { baseDir, newDir, changes, verdict, test: test(minChange, keepDisturbed) + across };
+  const machine = machineShift(base.samples, next.samples, keepDisturbed);
+  const view: CompareView = { baseDir, newDir, changes, verdict, test: test(minChange, keepDisturbed) + across, machine, machineNote: machineNote(machine) };
   const out = opts.out ?? newDir;
   const files = await writeExports(out, COMPARE_EXPORTERS, view);
   process.stdout.write(`${markdown(view)}\n`);

@@ -64,3 +64,31 @@ export function compareRuns(base: readonly Sample[], next: readonly Sample[], op
   }
   return out;
 }
+
+/**
+ * A shift of the machine's own speed between two runs that a reader should know of: 4%.
+ * Over eight default runs on one VM, a cell's median total moved about half as much as the
+ * median canary, and more in some cells: runs whose canary was 4.7% and 5.5% apart had 5 of 28
+ * cells 5-8% apart, which `compareRuns` reports. Canaries of calm runs were at most 2.9% apart.
+ */
+export const MACHINE_SHIFT = 0.04;
+
+export interface MachineShift {
+  /** Median canary (ms) over each run's counted samples. */
+  base: number;
+  next: number;
+  /** next / base. */
+  ratio: number;
+}
+
+/**
+ * How fast the machine itself was in each run, by the canary timed before every sample (a fixed
+ * CPU load). Undefined when either run has no canary figures (runs older than them).
+ */
+export function machineShift(base: readonly Sample[], next: readonly Sample[], keepDisturbed = false): MachineShift | undefined {
+  const canary = (list: readonly Sample[]) => list.filter((s) => counted(s, keepDisturbed) && s.machine).map((s) => s.machine!.canary_ms);
+  const [a, b] = [canary(base), canary(next)];
+  if (!a.length || !b.length) return undefined;
+  const m = { base: median(a), next: median(b) };
+  return { ...m, ratio: m.next / m.base };
+}

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { disturbance, foreignTicks, MachineWatch, processCpu, THRESHOLDS, type MachineFigures } from '../../src/bench/machine.ts';
 import { counted } from '../../src/results/sample.ts';
-import { compareRuns } from '../../src/stats/compare.ts';
+import { compareRuns, MACHINE_SHIFT, machineShift } from '../../src/stats/compare.ts';
 import { pairedRatios, summarize, unsureCells } from '../../src/stats/summary.ts';
 import { syntheticSamples } from '../support/synthetic.ts';
 
@@ -110,6 +110,24 @@ test('disturbed samples are set aside by default and counted with keepDisturbed'
   // compare leaves it out too: the disturbed run compares equal to the calm one.
   const calm = syntheticSamples({ workloads: ['a'], modes: ['legacy', 'estargz'], rounds: 5, seed: 3 });
   assert.ok(compareRuns(calm, samples).every((c) => c.verdict === 'no change'));
+});
+
+test('compare sees a machine that was slower over a whole run by the canary, from counted samples only', () => {
+  const run = (canary: number, seed: number) => syntheticSamples({ workloads: ['a'], modes: ['legacy', 'estargz'], rounds: 5, seed })
+    .map((s, i) => ({ ...s, machine: { steal_pct: 0, foreign_cpu_pct: 1, canary_ms: canary + (i % 3) * 0.1, canary_ratio: 1, cpu_pressure_pct: 5, io_pressure_pct: 5, memory_pressure_pct: 0 } }));
+  const base = run(8, 1);
+  const slower = run(8.6, 2);
+  // A disturbed sample's canary is not the run's: it is left out as its total is.
+  slower[0]!.machine.canary_ms = 100;
+  slower[0]!.disturbed = 'canary 12.5x > 2x';
+  const shift = machineShift(base, slower)!;
+  assert.equal(shift.base, 8.1);
+  assert.equal(shift.next, 8.7);
+  assert.ok(shift.ratio - 1 >= MACHINE_SHIFT);
+  assert.ok(machineShift(base, slower, true)!.next > 8.7 - 1e-9);
+  assert.ok(Math.abs(machineShift(base, run(8, 3))!.ratio - 1) < 1e-9);
+  // Runs from before the canary have no figure to judge by.
+  assert.equal(machineShift(syntheticSamples({ workloads: ['a'], modes: ['legacy'], rounds: 2 }), base), undefined);
 });
 
 test('paired speed-ups pair the rounds both modes have; their interval is narrower under drift', () => {
