@@ -8,7 +8,7 @@ import { exeOf, isAlive } from './daemon.ts';
 import { removeCniLeftovers, restoreIpForward } from './cri.ts';
 import { LabError } from './errors.ts';
 import { staleNamespaces } from './link.ts';
-import { unmountUnder } from './mounts.ts';
+import { listMounts, unmountUnder } from './mounts.ts';
 
 /** Every live process with its argv (processes that exit meanwhile are skipped). */
 function processes(): [number, string[]][] {
@@ -43,9 +43,12 @@ export function killAll(pids: number[]): void {
 /** A lab owner (a hellobench node process) is alive; a PID reused since by another program is not. */
 export const ownerAlive = (pid: number) => isAlive(pid) && !!exeOf(pid)?.includes('node');
 
+/** A lab directory's path and its owner's PID, within a longer text. */
+const LAB_DIR = `${LAB_BASE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/lab-(\\d+)`;
+
 /** [pid, owning lab pid] of processes with an argument inside some lab's directory. */
 function labProcesses(): [number, number][] {
-  const re = new RegExp(`^${LAB_BASE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/lab-(\\d+)(/|$)`);
+  const re = new RegExp(`^${LAB_DIR}(/|$)`);
   const out: [number, number][] = [];
   for (const [pid, argv] of processes()) {
     const m = argv.map((a) => re.exec(pathOf(a))).find((x) => x !== null);
@@ -87,6 +90,15 @@ export async function cleanStaleLabs(log?: (line: string) => void): Promise<void
       log?.(`stopping process ${pid} left by lab ${owner}`);
       killAll([pid]);
     }
+  }
+  // Mounts outside every lab directory built from a dead lab's layers (see mountsBuiltFrom).
+  const named = new Set(listMounts().flatMap((m) => [...m.options.matchAll(new RegExp(`${LAB_DIR}/`, 'g'))].map((x) => Number(x[1]))));
+  for (const owner of named) {
+    if (owner === process.pid || ownerAlive(owner)) continue;
+    const dir = join(LAB_BASE, `lab-${owner}`);
+    log?.(`unmounting what was mounted from ${dir} by a run that did not finish`);
+    const failed = await unmountUnder(dir);
+    if (failed.length) throw new LabError(`cannot unmount what stale lab ${dir} left: ${failed.join('; ')}`);
   }
   for (const ns of await staleNamespaces(ownerAlive)) {
     log?.(`removing network namespace ${ns.ns} and its link left by a run that did not finish`);

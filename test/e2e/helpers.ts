@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { Sample } from '../../src/results/sample.ts';
 import { CNI_BRIDGE, CNI_NETWORK } from '../../src/lab/cri.ts';
+import { listMounts } from '../../src/lab/mounts.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const LAB_BASE = process.env.HELLOBENCH_LAB_BASE ?? '/var/lib/hellobench';
@@ -32,10 +33,8 @@ export function commandLines(): [number, string][] {
 export function leftovers(): string[] {
   const out: string[] = [];
   for (const [pid, cmd] of commandLines()) if (cmd.includes(`${LAB_BASE}/lab-`)) out.push(`process ${pid}: ${cmd.slice(0, 120)}`);
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const target = line.split(' ')[4];
-    if (target?.startsWith(LAB_BASE)) out.push(`mount ${target}`);
-  }
+  // A mount under a lab, or built from a lab's layers elsewhere (ctr-remote's /tmp/target*).
+  for (const m of listMounts()) if (m.target.startsWith(LAB_BASE) || m.options.includes(`${LAB_BASE}/`)) out.push(`mount ${m.target}`);
   if (existsSync(LAB_BASE)) for (const d of readdirSync(LAB_BASE)) if (d.startsWith('lab-')) out.push(`directory ${join(LAB_BASE, d)}`);
   if (existsSync('/run/netns')) for (const ns of readdirSync('/run/netns')) if (ns.startsWith('hellobench-')) out.push(`network namespace ${ns}`);
   for (const dev of readdirSync('/sys/class/net')) if (/^hbt?[hn]\d+$/.test(dev) || dev === CNI_BRIDGE) out.push(`interface ${dev}`);
