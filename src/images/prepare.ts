@@ -177,8 +177,9 @@ async function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, pr
   mkdirSync(join(CACHE_DIR, 'profiles'), { recursive: true });
   const ctx: ConvertContext = {
     ctr: lab.ctr, ctrArgs: lab.ctrArgs(), containerdSock: lab.containerdSock, namespace: NAMESPACE, src, dst: `${lab.directHost}/${name}`,
-    workload: w, recordFile, profile, log,
+    workload: w, recordFile, profile, log, tmpDir: join(lab.dir, 'tmp'),
   };
+  mkdirSync(ctx.tmpDir, { recursive: true });
   const result = await system.convert!(ctx, mode);
   const layers = await layersOf(lab, name);
   if (!layers) throw new Error(`pushed ${name} but the registry does not list it`);

@@ -115,7 +115,8 @@ async function optimizeNow(ctx: ConvertContext, flags: string[], profile: boolea
   const argv = [...ctx.ctrArgs, 'image', 'optimize', '--oci', ...flags,
     ...(profile ? ['--record-out', ctx.recordFile, '--wait-on-signal', '--period', String(limitS), ...workloadFlags(w)] : []),
     ctx.src, ctx.dst];
-  const child = execa(tool('ctr-remote'), argv, { reject: false, all: true, input: profile ? (w.stdin ?? '') : '' });
+  // ctr-remote mounts the image at a new $TMPDIR/target*, and leaves it mounted when it is killed.
+  const child = execa(tool('ctr-remote'), argv, { reject: false, all: true, input: profile ? (w.stdin ?? '') : '', env: { TMPDIR: ctx.tmpDir } });
   let output = '';
   let ended: string | null = null;
   let exitedOnItsOwn = false;

@@ -65,6 +65,8 @@ export interface ConvertContext {
    * reports its count from here.
    */
   recordFile: string;
+  /** A scratch directory inside the lab for the converter's TMPDIR: what it mounts there (ctr-remote's image mount) goes with the lab. */
+  tmpDir: string;
   /** The workload's profile (files it read at start-up), made once per image and shared by modes. */
   profile: () => Promise<ProfileRecord>;
   log: (line: string) => void;
