@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import type { RuncCgroups } from './cgroups.ts';
 import { LabError } from './errors.ts';
 import { tool } from './tools.ts';
 
@@ -29,6 +30,8 @@ export interface CriConfig {
   sandboxImage: string;
   /** Registry hosts reached over plain HTTP. */
   registryHosts: string[];
+  /** runc's cgroup driver, from the host's layout (cgroups.ts). */
+  cgroups: RuncCgroups;
 }
 
 /** The CNI bridge network, with its address allocations kept in `ipamDir`. */
@@ -79,6 +82,13 @@ export function criConfigLines(c: CriConfig): string[] {
     '  [plugins."io.containerd.cri.v1.runtime".cni]',
     `    bin_dirs = [${JSON.stringify(CNI_BIN_DIR)}]`,
     `    conf_dir = ${JSON.stringify(cniDir)}`,
+    // runc's cgroup driver said, not left to containerd's default; pods name the matching parent (runtimes/cri.ts).
+    '  [plugins."io.containerd.cri.v1.runtime".containerd]',
+    '    default_runtime_name = "runc"',
+    '    [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]',
+    '      runtime_type = "io.containerd.runc.v2"',
+    '      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]',
+    `        SystemdCgroup = ${c.cgroups.systemdCgroup}`,
     '[plugins."io.containerd.grpc.v1.cri"]',
     // The attach stream (stdin workloads) listens on loopback only, on a port of the kernel's choosing.
     '  stream_server_address = "127.0.0.1"',

@@ -8,6 +8,7 @@ import { LAB_BASE } from '../paths.ts';
 import { lockMachine } from './lock.ts';
 import type { Mode } from '../systems/system.ts';
 import { cleanStaleLabs, killAll, pidsUnder, pidsWithArg } from './cleanup.ts';
+import { hostCgroups, runcCgroups } from './cgroups.ts';
 import { containerdBuild, DEFAULT_CONTAINERD, renderContainerdConfig, type ContainerdBuild } from './containerd.ts';
 import { checkPodSubnet, criConfigLines, crictlArgs, CRI_NAMESPACE, writeCrictlConfig, readIpForward, removeCniLeftovers, removePods, restoreIpForward } from './cri.ts';
 import { ctrRuntime } from '../runtimes/ctr.ts';
@@ -189,7 +190,7 @@ export class Lab {
       writeFileSync(saved, readIpForward());
       writeCrictlConfig(this.containerdSock, join(this.dir, 'crictl.yaml'));
     }
-    return criConfigLines({ containerdDir: cdir, snapshotter: mode.system.snapshotter, sandboxImage: this.sandboxImage, registryHosts: [...new Set([this.registryHost, this.directHost])] });
+    return criConfigLines({ containerdDir: cdir, snapshotter: mode.system.snapshotter, sandboxImage: this.sandboxImage, registryHosts: [...new Set([this.registryHost, this.directHost])], cgroups: this.cgroups });
   }
 
   /**
@@ -209,10 +210,15 @@ export class Lab {
     throw new LabError(`pause image ${this.sandboxImage}: CRI does not list it 5 s after its pull`);
   }
 
+  /** runc's cgroup settings on this host: the same for CRI's config, its pods and ctr's containers. */
+  get cgroups() {
+    return runcCgroups(hostCgroups());
+  }
+
   /** What a sample's runtime steps and lazy proof need of the lab. */
   sampleContext(): RuntimeContext {
     return {
-      ctr: this.ctr, ctrArgs: this.ctrArgs(), dir: this.systemDir ?? join(this.dir, 'none'),
+      ctr: this.ctr, ctrArgs: this.ctrArgs(), dir: this.systemDir ?? join(this.dir, 'none'), cgroups: this.cgroups,
       ...(this.runtime.pods ? { crictl: this.crictl, podDir: join(this.dir, 'containerd', 'pods') } : {}),
     };
   }

@@ -8,6 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import type { Workload } from '../catalog/schema.ts';
 import { httpCheck, readyWhat, untilFileLine, untilHttp } from '../bench/ready.ts';
 import { timeProcess, timeUntil } from '../bench/timer.ts';
+import type { RuncCgroups } from '../lab/cgroups.ts';
 import { lastLines, oneLine } from '../util/text.ts';
 import { processProblem, type ContainerRuntime, type RuntimeContext, type SampleSpec, type Step, type StepResult } from './runtime.ts';
 
@@ -34,10 +35,12 @@ class PodSample {
   private containerId = '';
   private readonly dir: string;
   private readonly crictl: [string, ...string[]];
+  private readonly cgroups: RuncCgroups;
 
   constructor(ctx: RuntimeContext, private readonly s: SampleSpec) {
     if (!ctx.crictl || !ctx.podDir) throw new Error('the lab was not started for the CRI runtime');
     this.crictl = ctx.crictl as [string, ...string[]];
+    this.cgroups = ctx.cgroups;
     this.dir = join(ctx.podDir, s.id);
   }
 
@@ -73,7 +76,7 @@ class PodSample {
   private async sandbox(): Promise<StepResult> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const pod = join(this.dir, 'pod.json');
-    writeFileSync(pod, JSON.stringify(this.podConfig()));
+    writeFileSync(pod, JSON.stringify(podSandboxConfig(this.s.id, join(this.dir, 'logs'), this.cgroups)));
     const r = await timeProcess(this.argv('runp', pod), { timeoutS: this.w.timeout });
     const problem = processProblem('crictl runp', r, this.w.timeout);
     if (problem) return { ...r, problem };
@@ -205,14 +208,6 @@ class PodSample {
     return criLogText(raw);
   }
 
-  private podConfig(): unknown {
-    return {
-      metadata: { name: this.s.id, namespace: 'hellobench', uid: this.s.id, attempt: 0 },
-      log_directory: join(this.dir, 'logs'),
-      linux: {},
-    };
-  }
-
   private containerConfig(): unknown {
     const w = this.w;
     return {
@@ -226,6 +221,19 @@ class PodSample {
       linux: {},
     };
   }
+}
+
+/**
+ * The pod sandbox config crictl sends (RunPodSandbox). Its cgroup parent is said in the driver's
+ * form: left empty, runc would nest the pod under the shim's own cgroup, which on cgroup v2 (a
+ * job container's cgroup holds processes) cannot take children with controllers.
+ */
+export function podSandboxConfig(id: string, logDir: string, cgroups: RuncCgroups): unknown {
+  return {
+    metadata: { name: id, namespace: 'hellobench', uid: id, attempt: 0 },
+    log_directory: logDir,
+    linux: { cgroup_parent: cgroups.parent },
+  };
 }
 
 /** The sub-millisecond part of an RFC 3339 time that Date.parse drops. */

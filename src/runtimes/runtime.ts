@@ -5,6 +5,7 @@
 // stops at the first that fails.
 import type { Workload } from '../catalog/schema.ts';
 import type { PhaseResult } from '../bench/timer.ts';
+import type { RuncCgroups } from '../lab/cgroups.ts';
 import type { ToolName } from '../lab/tools.ts';
 import type { PhaseName } from '../results/sample.ts';
 import type { Mode, SampleContext } from '../systems/system.ts';
@@ -12,6 +13,8 @@ import { lastLines } from '../util/text.ts';
 
 /** What a sample gets of the lab's runtime: the system's context plus the CRI client. */
 export interface RuntimeContext extends SampleContext {
+  /** runc's cgroup driver and the lab's parent cgroup, from the host's layout: every container is told them. */
+  cgroups: RuncCgroups;
   /** crictl's argv prefix against the lab's containerd (CRI runtime only). */
   crictl?: string[];
   /** An empty directory of this sample's for pod and container files (CRI runtime only). */

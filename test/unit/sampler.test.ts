@@ -24,7 +24,7 @@ function fakeSystem(over: Partial<SnapshotterSystem> = {}): SnapshotterSystem {
 }
 
 function lab(dir: string): SampleLab {
-  return { registryHost: 'reg.test:5000', sampleContext: () => ({ ctr: fakeCtr, ctrArgs: ['--address', 'x'], dir }), linkRxBytes: () => undefined, runtime: ctrRuntime };
+  return { registryHost: 'reg.test:5000', sampleContext: () => ({ ctr: fakeCtr, ctrArgs: ['--address', 'x'], dir, cgroups: { driver: 'cgroupfs', systemdCgroup: false, parent: '/hellobench' } }), linkRxBytes: () => undefined, runtime: ctrRuntime };
 }
 
 const [hello, server] = parseCatalog(`workloads:

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CONTAINERDS, renderContainerdConfig } from '../../src/lab/containerd.ts';
 import { CNI_BRIDGE, CNI_NETWORK, criConfigLines } from '../../src/lab/cri.ts';
-import { criLogText } from '../../src/runtimes/cri.ts';
+import { parseCgroupLayout, runcCgroups, type RuncCgroups } from '../../src/lab/cgroups.ts';
+import { criLogText, podSandboxConfig } from '../../src/runtimes/cri.ts';
+import { HYBRID, V2_CONTROLLERS, V2_JOB_CONTAINER } from '../support/mountinfo.ts';
 import { kernelOption } from '../../src/systems/host.ts';
 import { MODES, SYSTEMS, modeByName, orderModes } from '../../src/systems/index.ts';
 import { readProfile } from '../../src/systems/profile.ts';
@@ -41,7 +43,8 @@ test("containerd's config names only the mode's proxy snapshotter; containerd 2 
 
 test("the CRI runtime's containerd config: the Quick Starts' snapshotter lines, a lab-owned CNI network and pause image", () => {
   const dir = mkdtempSync(join(tmpdir(), 'hb-cri-'));
-  const cri = criConfigLines({ containerdDir: dir, snapshotter: 'stargz', sandboxImage: '127.0.0.1:5000/hellobench/pause:abc', registryHosts: ['10.1.0.2:5000', '127.0.0.1:5000'] });
+  const cgroups = runcCgroups(parseCgroupLayout(HYBRID, () => undefined, () => false));
+  const cri = criConfigLines({ containerdDir: dir, snapshotter: 'stargz', sandboxImage: '127.0.0.1:5000/hellobench/pause:abc', registryHosts: ['10.1.0.2:5000', '127.0.0.1:5000'], cgroups });
   const v3 = renderContainerdConfig(CONTAINERDS['2']!, { root: '/r', state: '/s', socket: '/l/c.sock', optDir: '/o', cri });
   assert.doesNotMatch(v3, /disabled_plugins = \[[^\]]*cri/, 'the CRI plugins are on');
   assert.match(v3, /\[plugins\."io\.containerd\.cri\.v1\.images"\]\n {2}snapshotter = "stargz"\n {2}disable_snapshot_annotations = false\n/);
@@ -56,6 +59,26 @@ test("the CRI runtime's containerd config: the Quick Starts' snapshotter lines, 
   assert.deepEqual({ ...net.plugins[0], ipam: undefined }, { type: 'bridge', bridge: CNI_BRIDGE, isGateway: true, ipMasq: false, hairpinMode: false, ipam: undefined });
   assert.equal(net.plugins[0].ipam.dataDir, join(dir, 'cni-ipam'));
   assert.throws(() => renderContainerdConfig(CONTAINERDS['1.6']!, { root: '/r', state: '/s', socket: '/l/c.sock', optDir: '/o', cri }), /needs containerd 2/);
+});
+
+test("runc's cgroup settings are said in containerd's CRI config and in the pod sandbox, per cgroup layout", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hb-cri-cg-'));
+  const render = (cgroups: RuncCgroups) => renderContainerdConfig(CONTAINERDS['2']!, { root: '/r', state: '/s', socket: '/l/c.sock', optDir: '/o',
+    cri: criConfigLines({ containerdDir: dir, snapshotter: 'overlayfs', sandboxImage: 'h/pause:1', registryHosts: ['h'], cgroups }) });
+  const runcOptions = /\[plugins\."io\.containerd\.cri\.v1\.runtime"\.containerd\.runtimes\.runc\.options\]\n\s+SystemdCgroup = (\w+)\n/;
+  const layouts = { hybrid: parseCgroupLayout(HYBRID, () => undefined, () => false), v2: parseCgroupLayout(V2_JOB_CONTAINER, () => V2_CONTROLLERS, () => false) };
+  for (const [name, layout] of Object.entries(layouts)) {
+    const cgroups = runcCgroups(layout);
+    const toml = render(cgroups);
+    assert.equal(runcOptions.exec(toml)?.[1], 'false', `${name}: cgroupfs, said explicitly`);
+    assert.match(toml, /default_runtime_name = "runc"\n\s+\[plugins\."io\.containerd\.cri\.v1\.runtime"\.containerd\.runtimes\.runc\]\n\s+runtime_type = "io\.containerd\.runc\.v2"/);
+    const pod = podSandboxConfig('s1', '/p/logs', cgroups) as { linux: { cgroup_parent?: string } };
+    assert.equal(pod.linux.cgroup_parent, '/hellobench', `${name}: an absolute parent, not one under the shim's own cgroup`);
+  }
+  // The settings follow the driver: the systemd driver's config and parent form.
+  const systemd: RuncCgroups = { driver: 'systemd', systemdCgroup: true, parent: 'hellobench.slice' };
+  assert.equal(runcOptions.exec(render(systemd))?.[1], 'true');
+  assert.equal((podSandboxConfig('s1', '/p/logs', systemd) as { linux: { cgroup_parent: string } }).linux.cgroup_parent, 'hellobench.slice');
 });
 
 test("a CRI container log reads back as the container's output: partial lines joined", () => {
