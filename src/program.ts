@@ -7,6 +7,7 @@ import { DEFAULT_PROFILE, PROFILES } from './lab/link.ts';
 import { DEFAULT_WORKLOADS } from './commands/common.ts';
 import { DEFAULT_ORDER, ORDERS } from './bench/plan.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { preflightCommand } from './commands/preflight.ts';
 import { prepareCommand } from './commands/prepare.ts';
 import { DEFAULT_MAX_ROUNDS, runCommand } from './commands/run.ts';
 import { reportCommand } from './commands/report.ts';
@@ -33,6 +34,9 @@ export function buildProgram(): Command {
 
   program.command('doctor').description('check that every component the lab needs is here')
     .action(async () => { process.exitCode = await doctorCommand(); });
+
+  selection(program.command('preflight').description('check in seconds what the lab needs of this kernel and machine (FUSE, TUN, namespaces, tbf, overlay, cgroups, disk for the selection); exit 1 naming each missing piece'))
+    .action(async (opts) => { process.exitCode = await preflightCommand(opts); });
 
   selection(program.command('prepare').description('build, convert and push every image the workloads need (cached)'))
     .action(async (opts) => { process.exitCode = await prepareCommand(opts); });
