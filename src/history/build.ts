@@ -3,6 +3,7 @@
 // next run over its link has been compared with them.
 import { UserError } from '../errors.ts';
 import { loadReportInput } from '../report/input.ts';
+import type { HostInfo } from '../results/metadata.ts';
 import type { Sample } from '../results/sample.ts';
 import { compareRuns, type Change } from '../stats/compare.ts';
 import { orderModes } from '../systems/index.ts';
@@ -22,6 +23,8 @@ export interface HistoryRun {
   catalogue: string;
   /** The commit of hellobench that measured (run.json's commit, 12 digits). */
   commit?: string;
+  /** The machine that measured, as run.json records it (its size and cgroup set-up are absent in older runs). */
+  host: HostInfo;
   n_samples: number;
   /** Total start-up time per image x mode: median and its 95% interval; n = 0 and no median without an ok sample. */
   cells: { workload: string; mode: string; n: number; median?: number; ci?: [number, number] }[];
@@ -65,6 +68,7 @@ export function buildHistory(refs: readonly RunRef[], opts: { minChange: number;
       ...(meta.options.containerd ? { containerd: meta.options.containerd } : {}),
       catalogue: meta.options.workloads,
       ...(meta.commit ? { commit: meta.commit.slice(0, 12) } : {}),
+      host: meta.host,
       n_samples: input.samples.length,
       cells: input.summary.cells.map((c) => {
         const t = c.stats.total;

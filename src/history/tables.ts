@@ -1,5 +1,6 @@
 // The history's content as tables, once; markdown.ts and html.ts only lay them out.
 import type { Table } from '../report/model.ts';
+import { describeHost, hostKind } from '../results/metadata.ts';
 import type { Change } from '../stats/compare.ts';
 import { flagged, latest, type History, type HistoryRun } from './build.ts';
 
@@ -17,12 +18,19 @@ export function method(h: History): string[] {
   ];
 }
 
+/** The run `r` is compared with, when it ran on an unlike machine (hostKind): a change may be the machine's. */
+export function unlikeMachine(h: History, r: HistoryRun): HistoryRun | undefined {
+  const base = h.runs.find((b) => b.run_id === r.compared_with);
+  return base && hostKind(base.host) !== hostKind(r.host) ? base : undefined;
+}
+
 /** One line on the latest run against the one it is compared with. */
 export function verdictLine(h: History): string {
   const r = latest(h)!;
   if (!r.compared_with) return `Latest run ${r.run_id} (${r.link}) has no earlier run over its link to compare with.`;
   const same = r.changes.filter((c) => c.verdict === 'no change').length;
-  return `Latest run ${r.run_id} against ${r.compared_with} (${r.link}): ${flagged(r, 'regression').length} regression(s), ${flagged(r, 'improvement').length} improvement(s), ${same} image x mode(s) without a change beyond the noise.`;
+  const unlike = unlikeMachine(h, r);
+  return `Latest run ${r.run_id} against ${r.compared_with} (${r.link}): ${flagged(r, 'regression').length} regression(s), ${flagged(r, 'improvement').length} improvement(s), ${same} image x mode(s) without a change beyond the noise.${unlike ? ` The two ran on unlike machines (${hostKind(r.host)}; ${unlike.run_id}: ${hostKind(unlike.host)}): a change may be the machine's.` : ''}`;
 }
 
 /** The latest run's regressions, then its improvements. */
@@ -42,11 +50,12 @@ export function runsTable(h: History): Table {
     const modes = new Set(r.cells.map((c) => c.mode)).size;
     return [r.run_id, when(r.started_at), r.link, String(flagged(r, 'regression').length), String(flagged(r, 'improvement').length),
       r.compared_with ?? '- (first over its link)', `${r.n_samples}${r.outcome === 'complete' ? '' : ` (${r.outcome})`}`, `${images} x ${modes}`,
-      r.containerd ?? '1.6', r.catalogue, r.commit ?? '-'];
+      r.containerd ?? '1.6', r.catalogue, r.commit ?? '-',
+      `${describeHost(r.host)}${unlikeMachine(h, r) ? `; unlike ${r.compared_with}'s machine` : ''}`];
   };
   return {
     caption: `Runs (${h.runs.length}), newest first`,
-    header: ['run', 'started', 'link', 'regressions', 'improvements', 'compared with', 'samples', 'images x modes', 'containerd', 'catalogue', 'hellobench'],
+    header: ['run', 'started', 'link', 'regressions', 'improvements', 'compared with', 'samples', 'images x modes', 'containerd', 'catalogue', 'hellobench', 'machine'],
     rows: [...h.runs].reverse().map(row),
   };
 }

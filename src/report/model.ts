@@ -4,7 +4,7 @@ import { THRESHOLDS } from '../bench/machine.ts';
 import { systemOf } from '../systems/index.ts';
 import type { ReportInput } from './input.ts';
 import { describe } from '../lab/link.ts';
-import { repeatArgs, runtimeOf, shellQuote, type RunMeta } from '../results/metadata.ts';
+import { describeHost, repeatArgs, runtimeOf, shellQuote, type RunMeta } from '../results/metadata.ts';
 import { RUNTIMES } from '../runtimes/index.ts';
 import { fidelity, type FidelityRow, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
 import type { LinkSpec } from '../lab/link.ts';
@@ -86,8 +86,9 @@ export function buildModel(input: ReportInput): ReportModel {
     ['run', `${meta.run_id} (${meta.outcome})`],
     ['started / finished', `${meta.started_at} / ${meta.finished_at ?? '-'}`],
     ...(meta.shards ?? []).map((sh) => [`shard ${sh.index}/${sh.count}`,
-      `${sh.workloads.join(', ')}: measured by ${sh.runner} (${sh.host.cpu}, ${sh.host.cores} cores), ${sh.samples} samples, ${sh.outcome}${sh.link_measured ? `, link RTT ${sh.link_measured.rtt_ms.toFixed(1)} ms, ${(sh.link_measured.throughput_bps / 1e6).toFixed(1)} Mbit/s` : ''}`] as [string, string]),
-    [meta.shards ? 'host (shard 1)' : 'host', `${meta.host.runner ? `${meta.host.runner}: ` : ''}${meta.host.cpu}, ${meta.host.cores} cores, ${meta.host.memory_gib} GiB, kernel ${meta.host.kernel}`],
+      `${sh.workloads.join(', ')}: measured by ${sh.runner} (${sh.host.cpu}; ${describeHost(sh.host)}), ${sh.samples} samples, ${sh.outcome}${sh.link_measured ? `, link RTT ${sh.link_measured.rtt_ms.toFixed(1)} ms, ${(sh.link_measured.throughput_bps / 1e6).toFixed(1)} Mbit/s` : ''}`] as [string, string]),
+    [meta.shards ? 'host (shard 1)' : 'host', `${meta.host.runner ? `${meta.host.runner}: ` : ''}${meta.host.cpu}, kernel ${meta.host.kernel}`],
+    [meta.shards ? 'machine (shard 1)' : 'machine', describeHost(meta.host)],
     ['link', describeLink(meta.link)],
     ['--containerd', String(meta.options.containerd ?? '1.6 (before --containerd existed)')],
     ['--runtime', `${runtimeOf(meta)}: ${RUNTIMES.find((r) => r.name === runtimeOf(meta))?.title ?? 'unknown to this hellobench'}`],

@@ -1,17 +1,18 @@
 // run.json: what was run, on what, with which versions; written before the first sample
 // and completed at the end, so an interrupted run still says what it was.
 import { UserError } from '../errors.ts';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { cpus, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { cgroupDriver, hostCgroups } from '../lab/cgroups.ts';
 import type { ContainerdBuild } from '../lab/containerd.ts';
 import { toolVersion, type ToolName } from '../lab/tools.ts';
 import type { Mode } from '../systems/index.ts';
 import type { ContainerRuntime } from '../runtimes/runtime.ts';
-import { PROJECT_ROOT } from '../paths.ts';
+import { LAB_BASE, PROJECT_ROOT } from '../paths.ts';
 import { META_FILE, writeAtomic } from './store.ts';
 
 export const RESULTS_FORMAT = 1;
@@ -53,6 +54,18 @@ const measured = z.object({
   throughput_bps: z.number(), probe_bytes: z.number(),
 });
 
+/**
+ * The machine that measured. `cores` counts logical CPUs (vCPUs: os.cpus()). Fields added later
+ * are optional, so older run.json files still read: `cgroup`, how containers were confined
+ * (hierarchy and runc's driver); `disk_gib`, the filesystem holding the lab's state at run start.
+ */
+export const HostSchema = z.object({
+  kernel: z.string(), cpu: z.string(), cores: z.number(), memory_gib: z.number(), runner: z.string().optional(),
+  cgroup: z.object({ mode: z.enum(['v1', 'hybrid', 'v2']), driver: z.enum(['cgroupfs', 'systemd']) }).optional(),
+  disk_gib: z.object({ total: z.number(), free: z.number() }).optional(),
+});
+export type HostInfo = z.infer<typeof HostSchema>;
+
 /** A shard's part of a merged result set: who measured which images. */
 export const ShardPartSchema = z.object({
   index: z.number().int().positive(),
@@ -65,7 +78,7 @@ export const ShardPartSchema = z.object({
   started_at: z.string(),
   finished_at: z.string().optional(),
   outcome: z.string(),
-  host: z.object({ kernel: z.string(), cpu: z.string(), cores: z.number(), memory_gib: z.number() }),
+  host: HostSchema,
   link_measured: measured.optional(),
 });
 export type ShardPart = z.infer<typeof ShardPartSchema>;
@@ -80,7 +93,7 @@ export const RunMetaSchema = z.object({
   command: z.array(z.string()),
   options: RunOptionsSchema,
   /** `runner`: the machine's name (GitHub's runner name when set); absent in older runs. */
-  host: z.object({ kernel: z.string(), cpu: z.string(), cores: z.number(), memory_gib: z.number(), runner: z.string().optional() }),
+  host: HostSchema,
   versions: z.record(z.string()),
   /** The hellobench commit that ran (GITHUB_SHA in Actions, else the checkout's HEAD); absent outside git. */
   commit: z.string().optional(),
@@ -178,10 +191,39 @@ export async function collectVersions(containerd: ContainerdBuild, modes: readon
   return out;
 }
 
-export function hostInfo(): RunMeta['host'] {
+/** Called once, at run start: reports describe the machine from run.json and never look at it. */
+export function hostInfo(): HostInfo {
   // GitHub names its runners; elsewhere the host name says which machine measured.
   const runner = process.env.RUNNER_NAME || hostname();
-  return { kernel: release(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30), runner };
+  const cg = hostCgroups();
+  return {
+    kernel: release(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30), runner,
+    cgroup: { mode: cg.mode, driver: cgroupDriver(cg) }, disk_gib: diskGib(LAB_BASE),
+  };
+}
+
+const gib = (bytes: number) => Math.round((bytes / 2 ** 30) * 10) / 10;
+
+/** Size and free space (to an unprivileged user: root's reserve left out) of the filesystem that holds `path`, or will. */
+export function diskGib(path: string): { total: number; free: number } {
+  let p = path;
+  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
+  const s = statfsSync(p);
+  return { total: gib(s.blocks * s.bsize), free: gib(s.bavail * s.bsize) };
+}
+
+/** What makes two runs' machines unlike for timing: CPU model, size and cgroup set-up (not the free disk, which varies). */
+export function hostKind(h: HostInfo): string {
+  return `${h.cpu}, ${h.cores} vCPU, ${h.memory_gib} GiB RAM, cgroup ${h.cgroup ? `${h.cgroup.mode} (${h.cgroup.driver})` : 'unknown'}`;
+}
+
+/** The machine's size and cgroup set-up in one line, for the report's environment and the history's runs. */
+export function describeHost(h: HostInfo): string {
+  return [
+    `${h.cores} vCPU`, `${h.memory_gib} GiB RAM`,
+    h.disk_gib ? `disk ${h.disk_gib.free}/${h.disk_gib.total} GiB free` : 'disk unknown',
+    h.cgroup ? `cgroup ${h.cgroup.mode} (${h.cgroup.driver})` : 'cgroup unknown',
+  ].join(', ');
 }
 
 export function writeMeta(dir: string, meta: RunMeta): void {
