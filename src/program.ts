@@ -39,6 +39,7 @@ export function buildProgram(): Command {
     .action(async (opts) => { process.exitCode = await preflightCommand(opts); });
 
   selection(program.command('prepare').description('build, convert and push every image the workloads need (cached)'))
+    .option('--shard <i/n>', 'prepare the images of the i-th of n shares only, as `run --shard i/n` measures them')
     .action(async (opts) => { process.exitCode = await prepareCommand(opts); });
 
   selection(program.command('run').description('prepare what is missing, then measure pull/create/run of every workload and mode'))
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
     .option('--keep-disturbed', 'count samples taken while the machine was disturbed (by default they are set aside and taken again)')
     .option('--resume <dir>', 'go on with the interrupted run in DIR: its options, seed and images; only its missing samples are taken')
     .option('--shard <i/n>', 'measure the i-th of n shares of the images (every n-th image, all its modes; needs --seed); `merge` joins them')
+    .option('--max-failed <n|pct%>', 'failed samples (and images not prepared) the run may have and still exit 0: a count or a share such as 10%', '0')
     .action(async (opts) => { process.exitCode = await runCommand(opts); });
 
   selection(program.command('image-key').description('print one hash of every image name the selection needs (a cache key for prepared images)'))

@@ -4,8 +4,9 @@ import type { Lab } from '../lab/lab.ts';
 import type { Mode } from '../systems/index.ts';
 import type { Workload } from '../catalog/schema.ts';
 import { log, select, withLab, type SelectionOptions } from './common.ts';
+import { parseShard, shardOf } from './shard.ts';
 
-export interface PrepareCliOptions extends SelectionOptions { sourceRegistry?: string }
+export interface PrepareCliOptions extends SelectionOptions { sourceRegistry?: string; shard?: string }
 
 export async function prepareIn(lab: Lab, workloads: Workload[], modes: Mode[], sourceRegistry?: string): Promise<PrepareResult> {
   const t0 = performance.now();
@@ -20,7 +21,9 @@ export async function prepareIn(lab: Lab, workloads: Workload[], modes: Mode[], 
 }
 
 export async function prepareCommand(opts: PrepareCliOptions): Promise<number> {
-  const { workloads, modes } = select(opts);
+  const { workloads: selected, modes } = select(opts);
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, selected.length);
+  const workloads = shard ? shardOf(selected, shard.index, shard.count) : selected;
   const result = await withLab({ containerd: opts.containerd }, (lab) => prepareIn(lab, workloads, modes, opts.sourceRegistry));
   return result.failures.length ? 1 : 0;
 }

@@ -16,7 +16,7 @@ import { unsureCells } from '../stats/summary.ts';
 import { SAMPLES_FILE, SampleStore } from '../results/store.ts';
 import { cliOptionsOf, imageChange, jobDone, loadPrior, planChange, workloadsHash } from '../bench/resume.ts';
 import { UserError } from '../errors.ts';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { buildReport } from '../report/index.ts';
 import type { Lab } from '../lab/lab.ts';
 import { markdownTable } from '../report/markdown.ts';
@@ -25,6 +25,8 @@ import { UsageError } from './errors.ts';
 import { DEFAULT_RUNTIME, runtimeByName } from '../runtimes/index.ts';
 import { log, select, withLab, type SelectionOptions } from './common.ts';
 import { prepareIn } from './prepare.ts';
+import { parseShard, shardOf } from './shard.ts';
+import type { PrepareFailure } from '../images/prepare.ts';
 
 export interface RunCliOptions extends SelectionOptions {
   link: string;
@@ -41,6 +43,8 @@ export interface RunCliOptions extends SelectionOptions {
   maxSamples?: string;
   keepDisturbed?: boolean;
   shard?: string;
+  /** Failed samples a run may have and still exit 0: a count, or a share of the samples as `N%`. */
+  maxFailed?: string;
   /** An interrupted run's results directory: go on with its plan. */
   resume?: string;
 }
@@ -58,18 +62,14 @@ function positiveInt(v: string, flag: string): number {
 
 const commitOf = async () => { const c = await currentCommit(); return c ? { commit: c } : {}; };
 
-/** A shard's share of the selection: every n-th image, so all modes of an image stay together. */
-export function shardOf<T>(items: readonly T[], index: number, count: number): T[] {
-  return items.filter((_, k) => k % count === index - 1);
-}
-
-function parseShard(v: string, images: number): { index: number; count: number } {
-  const m = /^(\d+)\/(\d+)$/.exec(v);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || index < 1 || count < 1 || index > count) throw new UsageError(`--shard: expected i/n with 1 <= i <= n, such as 1/2, got "${v}"`);
-  if (count > images) throw new UsageError(`--shard ${v}: the selection has ${images} image(s), so at most ${images} shards`);
-  return { index, count };
+/** --max-failed: `N` samples or `N%` of them; a run with more failed samples exits 1. */
+export function failedAllowed(v: string | undefined, samples: number): number {
+  if (v === undefined) return 0;
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(v.trim());
+  if (!m || (m[2] === '' && !Number.isInteger(Number(m[1]))) || (m[2] === '%' && Number(m[1]) > 100)) {
+    throw new UsageError(`--max-failed: expected a count such as 2 or a share such as 10%, got "${v}"`);
+  }
+  return m[2] ? Math.floor((Number(m[1]) / 100) * samples) : Number(m[1]);
 }
 
 /** Checks the options and resolves them into what run.json records (no lab needed). */
@@ -83,6 +83,7 @@ export function resolveRun(opts: RunCliOptions): { options: RunOptions; workload
     untilCi = Number(opts.untilCi);
     if (!(untilCi > 0 && untilCi < 100)) throw new UsageError(`--until-ci: expected a percentage such as 5, got "${opts.untilCi}"`);
   }
+  failedAllowed(opts.maxFailed, 0); // refused before any lab starts
   if (opts.maxSamples !== undefined && untilCi === undefined) throw new UsageError('--max-samples: only with --until-ci (without it, --samples is the number of samples)');
   const maxRounds = untilCi === undefined ? minRounds : opts.maxSamples !== undefined ? positiveInt(opts.maxSamples, '--max-samples') : Math.max(minRounds, DEFAULT_MAX_ROUNDS);
   if (maxRounds < minRounds) throw new UsageError(`--max-samples ${maxRounds} is below --samples ${minRounds}: --samples is where --until-ci starts`);
@@ -223,7 +224,29 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   const disturbed = samples.filter((s) => s.status === 'ok' && s.disturbed).length;
   log(`${samples.length - bad.length} ok (${disturbed} of them disturbed${keepDisturbed ? ', kept' : ', set aside'}), ${bad.length} not ok of ${samples.length} samples; results in ${outDir}`);
   for (const s of bad) log(`  ${s.workload} ${s.mode} round ${s.round}: ${s.status}: ${s.reason}`);
-  return bad.length || meta.prepare_failures.length ? 1 : 0;
+  // It ran: the samples and the report are there. Exit 1 only past what --max-failed allows
+  // (an image that could not be prepared counts as failed); "could not run" is exit 2.
+  const allowed = failedAllowed(opts.maxFailed, samples.length);
+  const failed = bad.length + meta.prepare_failures.length;
+  const verdict = failed > allowed ? 'failed' : 'passed';
+  if (failed) log(`${failed} failed (${bad.length} sample(s), ${meta.prepare_failures.length} image(s) not prepared); --max-failed allows ${allowed}: ${verdict}`);
+  writeStepSummary(meta, samples.length, bad.length, disturbed, allowed, verdict, outDir);
+  return verdict === 'failed' ? 1 : 0;
+}
+
+/** Under GitHub Actions, the run's counts in the job's summary (what a failed sample did not stop). */
+function writeStepSummary(meta: RunMeta, total: number, bad: number, disturbed: number, allowed: number, verdict: string, outDir: string): void {
+  const file = process.env.GITHUB_STEP_SUMMARY;
+  if (!file) return;
+  const shard = meta.options.shard ? ` shard ${meta.options.shard.index}/${meta.options.shard.count}` : '';
+  const lines = [
+    `### hellobench run${shard}: ${verdict}`, '',
+    `| samples | ok | failed | disturbed (set aside) | images not prepared | failures allowed |`, '|---|---|---|---|---|---|',
+    `| ${total} | ${total - bad} | ${bad} | ${disturbed} | ${meta.prepare_failures.length} | ${allowed} |`, '',
+    ...(meta.prepare_failures as PrepareFailure[]).map((f) => `- not prepared: ${f.workload} ${f.mode}: ${f.reason}`),
+    `Results: \`${outDir}\``, '',
+  ];
+  appendFileSync(file, `${lines.join('\n')}\n`);
 }
 
 /** One sample on a freshly reset lab; a lab failure becomes a failed sample and the run goes on. */

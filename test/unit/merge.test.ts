@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { shardOf } from '../../src/commands/run.ts';
+import { shardOf } from '../../src/commands/shard.ts';
 import { mergeCommand } from '../../src/commands/merge.ts';
 import { UsageError } from '../../src/commands/errors.ts';
 import { buildReport } from '../../src/report/index.ts';

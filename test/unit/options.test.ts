@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolveRun, shardOf, type RunCliOptions } from '../../src/commands/run.ts';
+import { failedAllowed, resolveRun, type RunCliOptions } from '../../src/commands/run.ts';
+import { shardOf } from '../../src/commands/shard.ts';
 import { UsageError } from '../../src/commands/errors.ts';
 import { cliOptionsOf, jobDone } from '../../src/bench/resume.ts';
 import type { Sample } from '../../src/results/sample.ts';
@@ -66,4 +67,15 @@ test('a resumed job is done once it has a sample that counts or was tried as oft
   assert.equal(jobDone([t('ok', 'steal')], false, 3), false, 'a disturbed try is re-taken');
   assert.equal(jobDone([t('ok', 'steal')], true, 3), true, 'unless disturbed samples are kept');
   assert.equal(jobDone([t('ok', 'a'), t('ok', 'b'), t('ok', 'c')], false, 3), true, 'three tries are all a run takes');
+});
+
+test('--max-failed: a count or a share of the samples; anything else is refused before a lab starts', () => {
+  assert.equal(failedAllowed(undefined, 40), 0, 'by default any failed sample fails the run');
+  assert.equal(failedAllowed('0', 40), 0);
+  assert.equal(failedAllowed('3', 40), 3);
+  assert.equal(failedAllowed('10%', 40), 4);
+  assert.equal(failedAllowed('10%', 39), 3, 'a share rounds down');
+  assert.equal(failedAllowed('100%', 7), 7);
+  for (const bad of ['-1', '1.5', 'ten', '150%', '5 %x']) assert.throws(() => failedAllowed(bad, 10), UsageError, bad);
+  assert.throws(() => resolveRun({ workloads: 'workloads/smoke.yaml', modes: 'legacy', samples: '1', link: 'loopback', percentile: '95', runtime: 'ctr', order: 'shuffled', containerd: '2', maxFailed: 'lots' } as RunCliOptions), /--max-failed/);
 });
