@@ -7,6 +7,12 @@
 #     fresh clone or CI on the same machine reuses them: containerd 2, the stargz, SOCI and
 #     Nydus snapshotters, Nydus's nydusd and nydus-image, the link's delay line, and for the
 #     CRI runtime crictl and the pods' pause binary.
+# Usage: scripts/setup.sh                  everything above
+#        scripts/setup.sh --preflight [ARGS]  Debian packages and npm dependencies, then
+#                                           `hellobench preflight ARGS` (what the kernel and
+#                                           machine give the lab), in seconds, before any build
+#        scripts/setup.sh --reports         only what rendering reports needs (fonts, npm), as
+#                                           any user (sudo for apt): CI's unit and publish jobs
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 home="${HELLOBENCH_HOME:-/var/cache/hellobench}"
@@ -17,32 +23,48 @@ containerd_version=v2.4.2
 crictl_version=v1.37.0
 nydus_rs_version=2.2.0
 
-need_root() { [ "$(id -u)" = 0 ] || { echo "setup: run as root (it installs Debian packages)" >&2; exit 1; }; }
+mode=all
+case "${1:-}" in
+  --preflight) mode=preflight; shift ;;
+  --reports) mode=reports; shift ;;
+  '') ;;
+  *) echo "setup: unknown option $1 (use --preflight [preflight options] or --reports)" >&2; exit 2 ;;
+esac
 step() { echo "setup: $*"; }
+# As root: apt-get; as another user (a hosted runner's), through sudo when it is there.
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "setup: run as root (it installs Debian packages)" >&2; exit 1; fi
+}
+need_root() { [ "$(id -u)" = 0 ] || { echo "setup: run as root (it builds into $home)" >&2; exit 1; }; }
 t_start=$SECONDS
 
 # ---- Debian packages -------------------------------------------------------------
+# make and perl: nydus-rs builds a bundled OpenSSL (openssl-src), whose build runs both; a
+# bare debian:12 has neither. gcc and zlib1g-dev (with libc6-dev) link the cgo and Rust tools.
 packages=(containerd runc docker-registry skopeo umoci busybox-static stargz-snapshotter fuse3
-          iproute2 mount containernetworking-plugins fonts-dejavu-core mmdebstrap ca-certificates chromium zlib1g-dev gcc)
+          iproute2 mount containernetworking-plugins fonts-dejavu-core mmdebstrap ca-certificates chromium zlib1g-dev gcc
+          make perl)
+# Reports render PNG charts with DejaVu Sans: without the font resvg draws no text.
+[ "$mode" = reports ] && packages=(fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  need_root
   step "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Debian images are keyed on the versions apt resolves: that needs package lists.
-if ! compgen -G "/var/lib/apt/lists/*_Packages*" >/dev/null; then
+if [ "$mode" != reports ] && ! compgen -G "/var/lib/apt/lists/*_Packages*" >/dev/null; then
   need_root
   step "fetching apt package lists"
   apt-get update -qq
 fi
 # Debian's packages may start system services; the lab runs its own private instances.
-for svc in containerd docker-registry; do
+[ "$mode" = reports ] || for svc in containerd docker-registry; do
   if command -v systemctl >/dev/null && systemctl is-enabled "$svc" >/dev/null 2>&1; then
     systemctl disable --now "$svc" >/dev/null 2>&1 || true
   fi
@@ -56,6 +78,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lockhash" ]; then
   (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
   echo "$lockhash" > "$stamp"
 fi
+[ "$mode" = reports ] && { step "ready for reports in $((SECONDS - t_start)) s"; exit 0; }
+# What the lab needs from this kernel and machine, in seconds, before minutes of builds.
+[ "$mode" = preflight ] && exec "$root/bin/hellobench" preflight "$@"
+need_root
 
 # ---- built tools, cached in $bin ------------------------------------------------------
 go=$(command -v go || echo /usr/local/go/bin/go)
