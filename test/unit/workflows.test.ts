@@ -198,18 +198,18 @@ test('plan: the shard list is 1..n', () => {
 test('bench: the selection reaches image-key and bench.sh, empty inputs leave their option out', () => {
   const key = step('benchmark.yml', 'bench', (s) => s.id === 'images');
   const bench = step('benchmark.yml', 'bench', (s) => s.run?.startsWith('scripts/bench.sh') === true);
-  const inputs = { CATALOGUE: 'workloads/debian.yaml', SAMPLES: '5', LINK: 'wan', RUNTIME: 'ctr', SHARD: '2', SHARDS: '3', GITHUB_RUN_ID: '7071' };
+  const inputs = { CATALOGUE: 'workloads/debian.yaml', SAMPLES: '5', LINK: 'wan', RUNTIME: 'ctr', SHARD: '2', SHARDS: '3', GITHUB_RUN_ID: '7071', MAX_FAILED: '10%' };
 
   const all = { ...inputs, NAMES: '', MODES: '' };
   assert.equal(runStep(key, all, { 'bin/hellobench': ARGS }).output, 'key=<image-key><--workloads><workloads/debian.yaml>\n');
   assert.equal(runStep(bench, all, { 'scripts/bench.sh': ARGS }).stdout,
-    '<--workloads><workloads/debian.yaml><--samples><5><--link><wan><--runtime><ctr><--seed><7071><--shard><2/3><--out><results/shard-2>');
+    '<--workloads><workloads/debian.yaml><--samples><5><--link><wan><--runtime><ctr><--seed><7071><--shard><2/3><--max-failed><10%><--out><results/shards/shard-2>');
 
   const some = { ...inputs, NAMES: 'python,gcc', MODES: 'legacy,estargz' };
   assert.equal(runStep(key, some, { 'bin/hellobench': ARGS }).output,
     'key=<image-key><--workloads><workloads/debian.yaml><--only><python,gcc><--modes><legacy,estargz>\n');
   assert.equal(runStep(bench, some, { 'scripts/bench.sh': ARGS }).stdout,
-    '<--workloads><workloads/debian.yaml><--only><python,gcc><--modes><legacy,estargz><--samples><5><--link><wan><--runtime><ctr><--seed><7071><--shard><2/3><--out><results/shard-2>');
+    '<--workloads><workloads/debian.yaml><--only><python,gcc><--modes><legacy,estargz><--samples><5><--link><wan><--runtime><ctr><--seed><7071><--shard><2/3><--max-failed><10%><--out><results/shards/shard-2>');
 
   // A failing image-key fails the step rather than caching under an empty key.
   assert.throws(() => runStep(key, all, { 'bin/hellobench': 'false' }));
@@ -251,4 +251,79 @@ test('publish: gh-pages goes into pages/ (a new branch the first time), and each
   assert.equal(git(origin, 'log', '--format=%s', 'gh-pages'), 'benchmark run 2\nbenchmark run 1\ngh-pages');
   assert.equal(git(origin, 'ls-tree', '-r', '--name-only', 'gh-pages'), 'index.html\nruns/two.txt');
   assert.equal(git(origin, 'log', '-1', '--format=%s', 'main'), 'main', 'main is untouched');
+});
+
+// ---- the order of things, the caches, permissions, action runtimes --------------------------------
+
+const stepsOf = (file: string, job: string): Step[] => jobs(file).find(([n]) => n === job)?.[1].steps ?? [];
+const indexOf = (steps: Step[], where: (s: Step) => boolean, what: string): number => {
+  const i = steps.findIndex(where);
+  assert.ok(i >= 0, `step not found: ${what}`);
+  return i;
+};
+const runs = (prefix: string) => (s: Step) => s.run?.trim().startsWith(prefix) === true;
+
+test('the preflight runs before any build; the tools cache is saved right after set-up, before anything measured', () => {
+  for (const [file, job, last] of [['benchmark.yml', 'bench', 'scripts/bench.sh'], ['ci.yml', 'test', '.ci/run']] as const) {
+    const steps = stepsOf(file, job);
+    const preflight = indexOf(steps, runs('scripts/setup.sh --preflight'), `${file} preflight`);
+    const setup = indexOf(steps, (s) => s.run?.trim() === 'scripts/setup.sh', `${file} set-up`);
+    const restore = indexOf(steps, (s) => s.uses?.startsWith('actions/cache/restore@') === true && s.id === 'tools', `${file} tools restore`);
+    const save = indexOf(steps, (s) => s.uses?.startsWith('actions/cache/save@') === true && String((s as { with?: Record<string, string> }).with?.key).includes('steps.tools.'), `${file} tools save`);
+    const measured = indexOf(steps, runs(last), `${file} ${last}`);
+    assert.ok(preflight < restore && restore < setup && setup < save && save < measured, `${file}: preflight ${preflight}, restore ${restore}, set-up ${setup}, save ${save}, ${last} ${measured}`);
+    assert.equal(steps.filter((s) => s.uses?.startsWith('actions/cache@')).length, 0, `${file}: the combined cache action saves only when the whole job succeeds`);
+  }
+});
+
+test('the image cache is saved only after prepare succeeded, and a re-run shard replaces its artifact', () => {
+  const steps = stepsOf('benchmark.yml', 'bench');
+  const prepare = indexOf(steps, (s) => s.id === 'prepare', 'prepare');
+  assert.match(steps[prepare]!.run!, /^bin\/hellobench prepare .*--shard "\$SHARD\/\$SHARDS"/);
+  const save = indexOf(steps, (s) => s.uses?.startsWith('actions/cache/save@') === true && String((s as { with?: Record<string, string> }).with?.key).includes('steps.restore.'), 'image save');
+  assert.ok(save > prepare);
+  assert.match(String(steps[save]!.if), /steps\.prepare\.outcome == 'success'/);
+  const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@')) as Step & { with: Record<string, unknown> };
+  assert.equal(upload.with.overwrite, true);
+  assert.match(String(upload.if), /always\(\)/);
+  const download = stepsOf('benchmark.yml', 'publish').find((s) => s.uses?.startsWith('actions/download-artifact@')) as Step & { with: Record<string, unknown> };
+  assert.equal(download.with['merge-multiple'], true, 'one shard or several: shards/shard-N each');
+});
+
+test('least privilege: read-only by default, publish alone writes', () => {
+  for (const file of FILES) {
+    const wf = parse(source(file)) as { permissions?: Record<string, string>; jobs: Record<string, { permissions?: Record<string, string> | string }> };
+    assert.deepEqual(wf.permissions, { contents: 'read' }, `${file}: top-level permissions`);
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      const writes = Object.entries(typeof job.permissions === 'object' ? job.permissions : {}).filter(([, v]) => v === 'write').map(([k]) => k);
+      if (file === 'benchmark.yml' && name === 'publish') assert.deepEqual(writes.sort(), ['contents', 'id-token', 'pages']);
+      else assert.deepEqual(writes, [], `${file} ${name} writes ${writes.join(', ')}`);
+    }
+  }
+});
+
+/** The first major of each action whose runtime is node24 (Node 20 actions no longer run on hosted runners). */
+const NODE24_FROM: Record<string, number> = {
+  'actions/checkout': 5, 'actions/setup-node': 5, 'actions/setup-go': 6, 'actions/cache': 5, 'actions/cache/restore': 5,
+  'actions/cache/save': 5, 'actions/upload-artifact': 6, 'actions/download-artifact': 7, 'actions/upload-pages-artifact': 5, 'actions/deploy-pages': 5,
+};
+
+test('every action is on a version whose runtime GitHub still runs', () => {
+  const bad: string[] = [];
+  for (const file of FILES) for (const [job, j] of jobs(file)) for (const s of j.steps ?? []) {
+    if (!s.uses) continue;
+    const [name, version] = s.uses.split('@') as [string, string];
+    if (name === 'dtolnay/rust-toolchain') continue; // a composite of shell steps: no Node
+    const from = NODE24_FROM[name];
+    if (from === undefined) bad.push(`${file} ${job}: ${s.uses} is not known here: add its first node24 major`);
+    else if (!(Number(/^v(\d+)/.exec(version)?.[1]) >= from)) bad.push(`${file} ${job}: ${s.uses} (node24 from v${from})`);
+  }
+  assert.deepEqual(bad, []);
+});
+
+test('every job that renders reports gets the charts\' font first', () => {
+  const steps = stepsOf('benchmark.yml', 'publish');
+  assert.ok(indexOf(steps, runs('scripts/setup.sh --reports'), 'fonts') < indexOf(steps, runs('scripts/publish.sh'), 'publish'));
+  const unit = stepsOf('ci.yml', 'unit');
+  assert.ok(indexOf(unit, runs('scripts/setup.sh --reports'), 'fonts') < indexOf(unit, runs('npm run test:unit'), 'unit tests'));
 });
