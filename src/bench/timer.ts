@@ -1,12 +1,16 @@
 // The one place a phase is timed: a monotonic clock read right before the process
 // is spawned and right after it ends, nothing else in between.
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
+import { ProcessOutput } from './output.ts';
 
 export interface PhaseResult {
   seconds: number;
   exitCode: number | undefined;
   timedOut: boolean;
+  /** Both streams as they came, without the client's own warnings (output.ts). */
   output: string;
+  /** The workload's own stdout: what `expect` reads. */
+  stdout: string;
   /** Set when the process could not be started or died by a signal. */
   error?: string;
 }
@@ -22,27 +26,38 @@ const seconds = (t0: bigint, t1: bigint) => Number(t1 - t0) / 1e9;
 // On a timeout the client is killed outright: `ctr task start` forwards SIGTERM to the
 // container, where a PID 1 may ignore it. The lab's next reset kills the task itself.
 
+/** Collects the child's two streams line by line. */
+function collect(child: ResultPromise): ProcessOutput {
+  const out = new ProcessOutput();
+  child.stdout?.on('data', (c: Buffer) => out.push('stdout', c));
+  child.stderr?.on('data', (c: Buffer) => out.push('stderr', c));
+  return out;
+}
+
 /** Runs argv to its exit and times it. */
 export async function timeProcess(argv: readonly string[], opts: PhaseOptions): Promise<PhaseResult> {
   const [file, ...args] = argv as [string, ...string[]];
   const t0 = process.hrtime.bigint();
-  const r = await execa(file, args, { reject: false, all: true, timeout: opts.timeoutS * 1000, killSignal: 'SIGKILL', ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }) });
+  const child = execa(file, args, { reject: false, buffer: false, timeout: opts.timeoutS * 1000, killSignal: 'SIGKILL', ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }) });
+  const out = collect(child);
+  const r = await child;
   const t1 = process.hrtime.bigint();
+  out.end();
   return {
-    seconds: seconds(t0, t1), exitCode: r.exitCode, timedOut: r.timedOut, output: r.all ?? '',
+    seconds: seconds(t0, t1), exitCode: r.exitCode, timedOut: r.timedOut, output: out.text(), stdout: out.stdout(),
     ...(r.failed && !r.timedOut && r.exitCode === undefined ? { error: r.shortMessage } : {}),
   };
 }
 
 /**
- * Runs argv until a line of its output contains `line`, or until `ready` resolves (a check
+ * Runs argv until a line of its output (either stream: servers such as postgres log to stderr;
+ * the client's own warnings never count) contains `line`, or until `ready` resolves (a check
  * beside the process, such as an HTTP probe); the clock stops there. `stop` then ends
  * whatever the process started (e.g. kills the container task).
  */
 export async function timeUntilLine<R>(argv: readonly string[], line: string | null, opts: PhaseOptions & { stop: () => Promise<void>; ready?: (signal: AbortSignal) => Promise<R | undefined> }): Promise<PhaseResult & { found: boolean; readyValue?: R }> {
   const [file, ...args] = argv as [string, ...string[]];
   let t1: bigint | null = null;
-  let buffered = '';
   const found = () => {
     if (t1 !== null) return;
     t1 = process.hrtime.bigint();
@@ -51,26 +66,27 @@ export async function timeUntilLine<R>(argv: readonly string[], line: string | n
   const abort = new AbortController();
   let readyValue: R | undefined;
   const t0 = process.hrtime.bigint();
-  const child = execa(file, args, { reject: false, all: true, timeout: opts.timeoutS * 1000, killSignal: 'SIGKILL', ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }) });
+  const child = execa(file, args, { reject: false, buffer: false, timeout: opts.timeoutS * 1000, killSignal: 'SIGKILL', ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }) });
   opts.ready?.(abort.signal).then((v) => {
     if (v === undefined || abort.signal.aborted) return;
     readyValue = v;
     found();
   }, () => {});
-  child.all?.on('data', (chunk: Buffer) => {
-    if (t1 !== null) return;
-    buffered += chunk.toString();
-    // Only whole lines count; a line may arrive split across chunks.
-    const nl = buffered.lastIndexOf('\n');
-    if (line !== null && nl >= 0 && buffered.slice(0, nl).split('\n').some((l) => l.includes(line))) found();
-  });
+  // Only whole lines count; a line may arrive split across chunks.
+  const out = new ProcessOutput();
+  const seek = (lines: { text: string }[]) => {
+    if (t1 === null && line !== null && lines.some((l) => l.text.includes(line))) found();
+  };
+  child.stdout?.on('data', (c: Buffer) => seek(out.push('stdout', c)));
+  child.stderr?.on('data', (c: Buffer) => seek(out.push('stderr', c)));
   const r = await child;
   const end = process.hrtime.bigint();
   abort.abort();
-  if (t1 === null && line !== null && buffered.split('\n').some((l) => l.includes(line))) t1 = end; // last line without newline
+  const last = out.end();
+  if (t1 === null && line !== null && last.some((l) => l.text.includes(line))) t1 = end; // last line without newline
   return {
     seconds: seconds(t0, t1 ?? end), exitCode: r.exitCode, timedOut: r.timedOut && t1 === null,
-    output: r.all ?? buffered, found: t1 !== null, ...(readyValue !== undefined ? { readyValue } : {}),
+    output: out.text(), stdout: out.stdout(), found: t1 !== null, ...(readyValue !== undefined ? { readyValue } : {}),
   };
 }
 

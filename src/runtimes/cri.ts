@@ -80,7 +80,8 @@ class PodSample {
     const r = await timeProcess(this.argv('runp', pod), { timeoutS: this.w.timeout });
     const problem = processProblem('crictl runp', r, this.w.timeout);
     if (problem) return { ...r, problem };
-    this.podId = r.output.trim().split('\n').pop()!.trim();
+    // crictl prints the ID on stdout, its own log lines on stderr.
+    this.podId = r.stdout.trim().split('\n').pop()!.trim();
     // The pod's address, as a kubelet's probes use it (outside the clock: no kubelet phase asks for it).
     if (this.w.ready) {
       const ip = await this.crictlRun(['inspectp', '-o', 'json', this.podId]);
@@ -96,7 +97,7 @@ class PodSample {
     const r = await timeProcess(this.argv('create', this.podId, file, join(this.dir, 'pod.json')), { timeoutS: this.w.timeout });
     const problem = processProblem('crictl create', r, this.w.timeout);
     if (problem) return { ...r, problem };
-    this.containerId = r.output.trim().split('\n').pop()!.trim();
+    this.containerId = r.stdout.trim().split('\n').pop()!.trim();
     return r;
   }
 
@@ -120,8 +121,9 @@ class PodSample {
         return Promise.race([ready.then((v) => ({ ready: v !== undefined && v !== false, ...(typeof v === 'string' ? { answer: v } : {}) })), exited.wait(signal).then((st) => ({ exited: st }))]);
       }, w.timeout);
       // A server probed over HTTP: its answer is part of its output (what the probe saw).
-      const output = this.output() + (r.value?.answer ?? '');
-      const base = { seconds: r.seconds, exitCode: undefined, timedOut: r.timedOut, output };
+      const log = this.log();
+      const output = criLogText(log) + (r.value?.answer ?? '');
+      const base = { seconds: r.seconds, exitCode: undefined, timedOut: r.timedOut, output, stdout: criLogText(log, 'stdout') };
       const v = r.value;
       if (r.timedOut) return { ...base, problem: w.pattern === 'cmd-arg-wait' ? `${readyWhat(w)} did not appear within ${w.timeout}s` : `container did not exit within ${w.timeout}s` };
       if (v?.problem) return { ...base, problem: v.problem };
@@ -131,7 +133,7 @@ class PodSample {
       }
       const code = v?.exited?.exitCode;
       if (code !== 0) return { ...base, exitCode: code, problem: `container exited ${code ?? '(unknown)'}: ${lastLines(output)}` };
-      if (w.expect && !output.includes(w.expect)) return { ...base, exitCode: 0, problem: `output lacks the expected "${w.expect}": ${lastLines(output)}` };
+      if (w.expect && !base.stdout.includes(w.expect)) return { ...base, exitCode: 0, problem: `output lacks the expected "${w.expect}": ${lastLines(output)}` };
       return { ...base, exitCode: 0 };
     } finally {
       exited.close();
@@ -201,11 +203,9 @@ class PodSample {
     return join(this.dir, 'logs', 'container.log');
   }
 
-  /** The container's output from its CRI log (`TIME STREAM P|F TEXT` lines). */
-  private output(): string {
-    let raw = '';
-    try { raw = readFileSync(this.logFile, 'utf8'); } catch { return ''; }
-    return criLogText(raw);
+  /** The container's CRI log (`TIME STREAM P|F TEXT` lines); empty if it wrote none. */
+  private log(): string {
+    try { return readFileSync(this.logFile, 'utf8'); } catch { return ''; }
   }
 
   private containerConfig(): unknown {
@@ -242,12 +242,12 @@ function subMs(t: string): number {
   return frac && frac.length > 3 ? Number(`0.${frac.slice(3)}`) : 0;
 }
 
-/** The text of a CRI log file: partial (P) lines joined, full (F) lines ended. */
-export function criLogText(raw: string): string {
+/** The text of a CRI log file (of one stream, if named): partial (P) lines joined, full (F) lines ended. */
+export function criLogText(raw: string, only?: 'stdout' | 'stderr'): string {
   let out = '';
   for (const line of raw.split('\n')) {
     const m = /^\S+ (stdout|stderr) ([PF]) ?(.*)$/.exec(line);
-    if (!m) continue;
+    if (!m || (only && m[1] !== only)) continue;
     out += m[3] + (m[2] === 'F' ? '\n' : '');
   }
   return out;

@@ -73,6 +73,7 @@ async function runPhase(rt: RuntimeContext, w: Workload, id: string): Promise<St
   const r = await timeProcess(argv, { timeoutS: w.timeout, ...(w.stdin !== undefined ? { input: w.stdin } : {}) });
   if (r.timedOut) return { ...r, problem: `task did not exit within ${w.timeout}s` };
   if (r.exitCode !== 0) return { ...r, problem: `task exited ${r.exitCode ?? r.error}: ${lastLines(r.output)}` };
-  if (w.expect && !r.output.includes(w.expect)) return { ...r, problem: `output lacks the expected "${w.expect}": ${lastLines(r.output)}` };
+  // The workload's stdout: ctr forwards the container's stderr beside its own warnings.
+  if (w.expect && !r.stdout.includes(w.expect)) return { ...r, problem: `output lacks the expected "${w.expect}": ${lastLines(r.output)}` };
   return r;
 }

@@ -106,3 +106,31 @@ test('a wait line ends the run phase; one that never comes is a timeout', async 
   assert.equal(t.status, 'timeout');
   assert.match(t.reason ?? '', /wait line "ready to serve" did not appear within 2s/);
 });
+
+/** What containerd 2.4's ctr prints on its stderr at every call on a cgroup v1 host (no tty). */
+const CTR_WARNING = 'time="2026-12-07T10:41:07Z" level=warning msg="DEPRECATION: The support for cgroup v1 is deprecated since containerd v2.2 and will be removed by no later than May 2029. Upgrade the host to use cgroup v2."';
+
+test("ctr's own warning on stderr stays out of the recorded output and of expect; the container's stderr stays in the tail", async () => {
+  process.env.FAKE_CTR_STDERR = `${CTR_WARNING}\nWARN[0000] the same, printed to a tty\ncontainer: a line on stderr`;
+  const s = await sample(fakeSystem());
+  assert.equal(s.status, 'ok', s.reason);
+  assert.equal(s.output_tail, 'container: a line on stderr\nhello');
+  // expect reads the workload's stdout: the expected text on stderr alone does not count.
+  process.env.FAKE_CTR_STDERR = 'hello';
+  process.env.FAKE_CTR_OUTPUT = 'goodbye';
+  const t = await sample(fakeSystem());
+  assert.equal(t.status, 'failed');
+  assert.match(t.reason ?? '', /run: output lacks the expected "hello"/);
+});
+
+test('a wait line on the container\'s stderr counts (postgres logs there); one inside ctr\'s warning does not', async () => {
+  process.env.FAKE_CTR_STDERR = `${CTR_WARNING}\ndb: ready to serve`;
+  process.env.FAKE_CTR_OUTPUT = 'nothing on stdout';
+  process.env.FAKE_CTR_HANG = '1';
+  const s = await sample(fakeSystem(), server);
+  assert.equal(s.status, 'ok', s.reason);
+  assert.doesNotMatch(s.output_tail ?? '', /DEPRECATION/);
+  process.env.FAKE_CTR_STDERR = 'time="2026-12-07T10:41:07Z" level=warning msg="ready to serve"';
+  const t = await sample(fakeSystem(), server);
+  assert.equal(t.status, 'timeout', 'a client warning is never the workload\'s wait line');
+});

@@ -84,6 +84,8 @@ test("runc's cgroup settings are said in containerd's CRI config and in the pod 
 test("a CRI container log reads back as the container's output: partial lines joined", () => {
   const raw = ['2026-11-29T03:59:59.1Z stdout F hello', '2026-11-29T03:59:59.2Z stderr P par', '2026-11-29T03:59:59.3Z stderr F tial', '2026-11-29T03:59:59.4Z stdout F ', 'garbage', ''].join('\n');
   assert.equal(criLogText(raw), 'hello\npartial\n\n');
+  // expect reads the container's stdout alone.
+  assert.equal(criLogText(raw, 'stdout'), 'hello\n\n');
 });
 
 test('overlaybd is not ready without a block frontend, and says which kernel options are missing', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { timeProcess, timeUntil, timeUntilLine } from '../../src/bench/timer.ts';
 import { createArgv } from '../../src/runtimes/ctr.ts';
+import { isClientWarning, ProcessOutput } from '../../src/bench/output.ts';
 import { parseCatalog } from '../../src/catalog/load.ts';
 import { modeByName } from '../../src/systems/index.ts';
 
@@ -81,4 +82,27 @@ test('timeUntil: the clock stops at the first outcome (or the runtime\'s own end
   assert.ok(Math.abs(e.seconds - 0.03) < 0.01, `${e.seconds}`);
   const never = await timeUntil(() => new Promise<Record<string, never>>(() => {}), 0.1);
   assert.equal(never.timedOut, true);
+});
+
+test("recorded lines: ctr's logrus warnings on stderr leave the output and stdout; the container's own lines on both streams stay", () => {
+  const out = new ProcessOutput();
+  const warning = 'time="2026-12-07T10:41:07Z" level=warning msg="DEPRECATION: The support for cgroup v1 is deprecated since containerd v2.2 and will be removed by no later than May 2029. Upgrade the host to use cgroup v2."';
+  assert.deepEqual(out.push('stderr', `${warning}\nWARN[0000] DEPRECATION: on a tty\npostgres: LOG:  database system is rea`), []);
+  assert.deepEqual(out.push('stdout', 'hel'), [], 'no whole line yet');
+  assert.deepEqual(out.push('stderr', 'dy to accept connections\n'), [{ stream: 'stderr', text: 'postgres: LOG:  database system is ready to accept connections' }]);
+  // A workload printing logrus-like text on its stdout keeps it: only the client's stderr is filtered.
+  out.push('stdout', 'lo\ntime="x" level=warning msg="from the workload"\n');
+  assert.deepEqual(out.end(), []);
+  out.push('stdout', 'last line without newline');
+  assert.deepEqual(out.end(), [{ stream: 'stdout', text: 'last line without newline' }]);
+  assert.equal(out.text(), 'postgres: LOG:  database system is ready to accept connections\nhello\ntime="x" level=warning msg="from the workload"\nlast line without newline');
+  assert.equal(out.stdout(), 'hello\ntime="x" level=warning msg="from the workload"\nlast line without newline');
+  assert.equal(out.lines.filter(isClientWarning).length, 2, 'both warning forms recognised');
+});
+
+test('timeProcess keeps the streams apart: stdout for expect, both (without client warnings) for the output', async () => {
+  const script = 'console.error(\'time="t" level=warning msg="DEPRECATION: cgroup v1"\'); console.log("hello"); console.error("oops")';
+  const r = await timeProcess([node, '-e', script], { timeoutS: 10 });
+  assert.equal(r.stdout, 'hello');
+  assert.deepEqual(r.output.split('\n').sort(), ['hello', 'oops']);
 });
