@@ -31,14 +31,18 @@ export const ESTIMATE = {
   debianShared: 1 * GiB,
   /** prepare builds up to this many images at once (its p-limit), each with its own scratch. */
   parallelBuilds: 4,
-  /** The tools build: Go's module and build caches measured at 1.3 + 1.2 GiB here after setup.sh, cargo's nydus-rs build about 2 GiB. */
+  /**
+   * The tools build, measured here after scripts/setup.sh from nothing: Go's module cache 1.3 GiB
+   * and build cache 1.6 GiB, cargo's registry 0.2 GiB, the built tools 0.3 GiB; cargo's nydus-rs
+   * target directory (deleted after install, not measured) taken as 1.5 GiB.
+   */
   toolsBuild: 5 * GiB,
   /** Daemons' state, logs and results beside the images. */
   slack: 512 * MiB,
 } as const;
 
-/** One image's size: compressed (what the registry stores and a pull fetches), and whether measured here. */
-export interface ImageSize { compressed: number; measured: boolean }
+/** One image's size: compressed (what the registry stores and a pull fetches), unpacked, and whether measured here. */
+export interface ImageSize { compressed: number; unpacked: number; measured: boolean }
 
 /** What the registry store under the cache already holds for one workload (repository hellobench/<name>). */
 export interface StoredImages {
@@ -79,13 +83,14 @@ export function storedImages(store: string, workload: string): StoredImages {
 
 /** The compressed size of a workload's original image: measured when stored, else from its recipe. */
 export function originalSize(w: Workload, stored: StoredImages): ImageSize {
-  if (stored.original !== undefined) return { compressed: stored.original, measured: true };
   const spec = w.image;
-  if (!('build' in spec)) return { compressed: ESTIMATE.refCompressed, measured: false };
-  if (spec.build.base === 'debian') return { compressed: ESTIMATE.debianCompressed, measured: false };
-  // Filler is incompressible by construction: its size is its compressed size.
-  const filler = spec.build.layers.flatMap((l) => l.files).reduce((s, f) => s + parseSize(f.size), 0);
-  return { compressed: ESTIMATE.busyboxBase + filler, measured: false };
+  if ('build' in spec && spec.build.base === 'busybox') {
+    // Filler is incompressible by construction: compressed, it is as large as unpacked.
+    const size = stored.original ?? ESTIMATE.busyboxBase + spec.build.layers.flatMap((l) => l.files).reduce((s, f) => s + parseSize(f.size), 0);
+    return { compressed: size, unpacked: size, measured: stored.original !== undefined };
+  }
+  const compressed = stored.original ?? ('build' in spec ? ESTIMATE.debianCompressed : ESTIMATE.refCompressed);
+  return { compressed, unpacked: compressed * ESTIMATE.unpackRatio, measured: stored.original !== undefined };
 }
 
 /** Bytes needed under one directory, and what for. */
@@ -121,10 +126,12 @@ export function diskNeeds(input: DiskInput, places: DiskPlaces): DiskNeed[] {
   let largestPull = 0;
   const scratch: number[] = [];
   let debian = false;
+  let estimated = 0;
   for (const w of input.workloads) {
     const stored = input.stored(w.name);
     const org = originalSize(w, stored);
-    const unpacked = org.compressed * ESTIMATE.unpackRatio;
+    if (!org.measured) estimated++;
+    const unpacked = org.unpacked;
     const convertedSizes = converting.map((m) => stored.converted[m.tag] ?? org.compressed * ESTIMATE.convertedRatio);
     largestPull = Math.max(largestPull, org.compressed + unpacked, ...convertedSizes.map((c) => c + unpacked));
     const missing = converting.filter((m) => stored.converted[m.tag] === undefined);
@@ -142,7 +149,7 @@ export function diskNeeds(input: DiskInput, places: DiskPlaces): DiskNeed[] {
   }
   const buildScratch = scratch.sort((a, b) => b - a).slice(0, ESTIMATE.parallelBuilds).reduce((s, b) => s + b, 0);
   const needs: DiskNeed[] = [
-    { what: 'images', path: places.cache, bytes: store + buildScratch + (debian ? ESTIMATE.debianShared : 0) + ESTIMATE.slack },
+    { what: estimated ? `images (${estimated} of ${input.workloads.length} sizes estimated)` : 'images', path: places.cache, bytes: store + buildScratch + (debian ? ESTIMATE.debianShared : 0) + ESTIMATE.slack },
     // A run's sample pulls one image at a time into fresh state; prepare's lab holds every conversion.
     { what: 'lab state', path: places.state, bytes: Math.max(state, largestPull) + ESTIMATE.slack },
   ];
