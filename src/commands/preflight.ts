@@ -54,9 +54,9 @@ export function formatFinding(f: Finding): string {
 
 type Write = (text: string) => void;
 
-export async function preflightCommand(opts: SelectionOptions, env: PreflightEnv = hostEnv(opts), write: Write = (t) => process.stdout.write(t)): Promise<number> {
+export async function preflightCommand(opts: SelectionOptions, env?: PreflightEnv, write: Write = (t) => process.stdout.write(t)): Promise<number> {
   const started = performance.now();
-  const findings = await preflight(env);
+  const findings = await preflight(env ?? hostEnv(opts));
   for (const f of findings) write(`${formatFinding(f)}\n`);
   const lacking = [...new Set(findings.filter((f) => f.ok === false).map((f) => f.piece))];
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

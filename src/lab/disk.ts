@@ -93,8 +93,8 @@ export function originalSize(w: Workload, stored: StoredImages): ImageSize {
   return { compressed, unpacked: compressed * ESTIMATE.unpackRatio, measured: stored.original !== undefined };
 }
 
-/** Bytes needed under one directory, and what for. */
-export interface DiskNeed { what: string; path: string; bytes: number }
+/** Bytes needed under one directory, what for, and how the figure was come by. */
+export interface DiskNeed { what: string; path: string; bytes: number; note?: string }
 
 export interface DiskPlaces {
   /** HOME of paths.ts: the registry store, build scratch and the built tools. */
@@ -149,7 +149,8 @@ export function diskNeeds(input: DiskInput, places: DiskPlaces): DiskNeed[] {
   }
   const buildScratch = scratch.sort((a, b) => b - a).slice(0, ESTIMATE.parallelBuilds).reduce((s, b) => s + b, 0);
   const needs: DiskNeed[] = [
-    { what: estimated ? `images (${estimated} of ${input.workloads.length} sizes estimated)` : 'images', path: places.cache, bytes: store + buildScratch + (debian ? ESTIMATE.debianShared : 0) + ESTIMATE.slack },
+    { what: 'images', path: places.cache, bytes: store + buildScratch + (debian ? ESTIMATE.debianShared : 0) + ESTIMATE.slack,
+      ...(estimated ? { note: `${estimated} of ${input.workloads.length} image sizes estimated` } : {}) },
     // A run's sample pulls one image at a time into fresh state; prepare's lab holds every conversion.
     { what: 'lab state', path: places.state, bytes: Math.max(state, largestPull) + ESTIMATE.slack },
   ];

@@ -188,7 +188,7 @@ export function checkDisk(env: PreflightEnv): Finding[] {
   }
   return [...byFs.values()].map(({ free, needs }) => {
     const total = needs.reduce((s, n) => s + n.bytes, 0);
-    const parts = needs.map((n) => `${n.what} ${gib(n.bytes)} in ${n.path}`).join(', ');
+    const parts = needs.map((n) => `${n.what} ${gib(n.bytes)} in ${n.path}${n.note ? ` (${n.note})` : ''}`).join(', ');
     return free >= total
       ? ok('disk', `needs ${gib(total)} (${parts}), ${gib(free)} free`)
       : missing('disk', `needs ${gib(total)} (${parts}) but ${gib(free)} is free there: free ${gib(total - free)}, or point HELLOBENCH_HOME / HELLOBENCH_LAB_BASE at a larger volume, or select fewer workloads or modes`);

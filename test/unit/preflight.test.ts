@@ -120,11 +120,11 @@ test('a cgroup controller runc needs that is not there, and a hierarchy it canno
 
 test('too little disk names what needs how much and how much is free; places on one filesystem are summed', () => {
   const { env } = fakeEnv();
-  const needs = [{ what: 'images', path: '/cache', bytes: 3 * GiB }, { what: 'lab state', path: '/state', bytes: 2 * GiB }, { what: 'tools build', path: '/home', bytes: 4 * GiB }];
+  const needs = [{ what: 'images', path: '/cache', bytes: 3 * GiB, note: '2 of 2 image sizes estimated' }, { what: 'lab state', path: '/state', bytes: 2 * GiB }, { what: 'tools build', path: '/home', bytes: 4 * GiB }];
   const space = (p: string) => (p === '/home' ? { free: 50 * GiB, device: 2 } : { free: 4 * GiB, device: 1 });
   const found = checkDisk({ ...env, needs, space });
   assert.deepEqual(found.map((f) => f.ok), [false, true]);
-  assert.equal(found[0]!.detail, 'needs 5.0 GiB (images 3.0 GiB in /cache, lab state 2.0 GiB in /state) but 4.0 GiB is free there: free 1.0 GiB, or point HELLOBENCH_HOME / HELLOBENCH_LAB_BASE at a larger volume, or select fewer workloads or modes');
+  assert.equal(found[0]!.detail, 'needs 5.0 GiB (images 3.0 GiB in /cache (2 of 2 image sizes estimated), lab state 2.0 GiB in /state) but 4.0 GiB is free there: free 1.0 GiB, or point HELLOBENCH_HOME / HELLOBENCH_LAB_BASE at a larger volume, or select fewer workloads or modes');
   assert.equal(found[1]!.detail, 'needs 4.0 GiB (tools build 4.0 GiB in /home), 50.0 GiB free');
 });
 
@@ -171,11 +171,11 @@ test('disk estimate: busybox images by their filler, Debian ones by the constant
   assert.equal(rest.length, 0, 'tools present: no build');
   // Filler does not compress: unpacked, a busybox image is as large; its build holds the layout and the bundle.
   assert.equal(images!.bytes, small + 2 * small + ESTIMATE.slack);
-  assert.equal(images!.what, 'images (1 of 1 sizes estimated)');
+  assert.equal(images!.note, '1 of 1 image sizes estimated');
   assert.equal(state!.bytes, 2 * small + ESTIMATE.slack);
   // Two converting modes and a Debian image: more everywhere, and the tools build where Go and cargo keep their caches.
   const more = diskNeeds({ workloads, modes: [...legacy, ...converting], stored: none, toolsMissing: true }, places);
-  assert.deepEqual(more.map((n) => [n.what, n.path]), [['images (2 of 2 sizes estimated)', '/c'], ['lab state', '/s'], ['tools build', '/h']]);
+  assert.deepEqual(more.map((n) => [n.what, n.path]), [['images', '/c'], ['lab state', '/s'], ['tools build', '/h']]);
   const conv = (c: number) => 2 * c * ESTIMATE.convertedRatio;
   assert.equal(more[0]!.bytes, small + conv(small) + deb + conv(deb) + (deb * (1 + 2 * ESTIMATE.unpackRatio) + small * 2) + ESTIMATE.debianShared + ESTIMATE.slack);
   assert.equal(more[2]!.bytes, ESTIMATE.toolsBuild);
@@ -204,7 +204,7 @@ test('disk estimate: sizes measured in a registry store are used, and a workload
   const places = { cache: '/c', state: '/s', buildHome: '/h' };
   const stored = (n: string) => storedImages(store, n);
   const [images, state] = diskNeeds({ workloads: [deb!], modes: [mode], stored, toolsMissing: false }, places);
-  assert.deepEqual([images!.what, images!.bytes], ['images', ESTIMATE.slack], 'all stored and measured: nothing more in the cache');
+  assert.deepEqual([images!.note, images!.bytes], [undefined, ESTIMATE.slack], 'all stored and measured: nothing more in the cache');
   // A run still pulls the largest image (with its unpacked root) into fresh state.
   assert.equal(state!.bytes, 90e6 + 80e6 * ESTIMATE.unpackRatio + ESTIMATE.slack);
 });
