@@ -88,7 +88,7 @@ export function cgroupDriver(_layout: CgroupLayout): CgroupDriver {
   return 'cgroupfs';
 }
 
-/** The name of the lab's parent cgroup; the lab runs one containerd per machine. */
+/** The name of the lab's parent cgroup (one lab per machine); also ctr's namespace, as `ctr container create` puts containers at /<namespace>/<id>. */
 export const CGROUP_NAME = 'hellobench';
 
 /** What runc is told, whatever containerd's defaults. */
@@ -107,9 +107,4 @@ export interface RuncCgroups {
 export function runcCgroups(layout: CgroupLayout): RuncCgroups {
   const driver = cgroupDriver(layout);
   return { driver, systemdCgroup: driver === 'systemd', parent: driver === 'systemd' ? `${CGROUP_NAME}.slice` : `/${CGROUP_NAME}` };
-}
-
-/** A container's cgroups path for runc, under the lab's parent: `/parent/id` (cgroupfs) or `slice:prefix:id` (systemd). */
-export function containerCgroupPath(r: RuncCgroups, id: string): string {
-  return r.driver === 'systemd' ? `${r.parent}:${CGROUP_NAME}:${id}` : `${r.parent}/${id}`;
 }

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import { execa } from 'execa';
 import type { Workload } from '../catalog/schema.ts';
-import { containerCgroupPath } from '../lab/cgroups.ts';
+import { LabError } from '../lab/errors.ts';
 import { httpCheck, readyWhat, untilHttp } from '../bench/ready.ts';
 import { timeProcess, timeUntilLine } from '../bench/timer.ts';
 import type { Mode } from '../systems/system.ts';
@@ -12,9 +12,9 @@ import { processProblem, type ContainerRuntime, type RuntimeContext, type StepRe
 
 export function createArgv(rt: RuntimeContext, w: Workload, mode: Mode, ref: string, id: string): string[] {
   const argv = [rt.ctr, ...rt.ctrArgs, 'container', 'create', '--snapshotter', mode.system.snapshotter];
-  // The cgroup said, in the driver's form: ctr's own default (/namespace/id) is cgroupfs-only.
-  argv.push('--cgroup', containerCgroupPath(rt.cgroups, id));
-  if (rt.cgroups.systemdCgroup) argv.push('--runc-systemd-cgroup');
+  // `ctr container create` takes no cgroup path (1.6 and 2.4 alike): runc gets containerd's
+  // default /<namespace>/<id>, a cgroupfs path off the hierarchy's root, right for the lab's driver only.
+  if (rt.cgroups.driver !== 'cgroupfs') throw new LabError(`ctr container create cannot place containers for the ${rt.cgroups.driver} cgroup driver: use --runtime cri`);
   // A ctr container's network namespace is empty: a server probed over HTTP shares the host's.
   if (w.ready) argv.push('--net-host');
   for (const [k, v] of Object.entries(w.env)) argv.push('--env', `${k}=${v}`);

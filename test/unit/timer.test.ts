@@ -39,7 +39,7 @@ test('timeUntilLine reports a line that never comes as a timeout', async () => {
   assert.equal(r.timedOut, true);
 });
 
-test('create puts -- between the container id and the workload command, and names the container\'s cgroup in the driver\'s form', () => {
+test('create puts -- between the container id and the workload command, and refuses a cgroup driver whose form ctr cannot give', () => {
   const [w] = parseCatalog(`workloads:
   - name: py
     category: language
@@ -53,14 +53,12 @@ test('create puts -- between the container id and the workload command, and name
   const lab = { ctr: 'ctr', ctrArgs: ['--address', 'sock', '--namespace', 'hb'], dir: '/none', cgroups };
   const argv = createArgv(lab, w!, modeByName('estargz'), 'host/py:esgz', 'id1');
   const tail = argv.slice(argv.indexOf('create') + 1);
-  assert.deepEqual(tail, ['--snapshotter', 'stargz', '--cgroup', '/hellobench/id1', '--env', 'K=v', '--mount', 'type=bind,src=/s,dst=/t,options=rbind:ro',
+  assert.deepEqual(tail, ['--snapshotter', 'stargz', '--env', 'K=v', '--mount', 'type=bind,src=/s,dst=/t,options=rbind:ro',
     'host/py:esgz', 'id1', '--', 'python3', '-c', "print('hello')"]);
   const legacy = createArgv(lab, w!, modeByName('legacy'), 'host/py:org', 'id2');
   assert.deepEqual(legacy.slice(legacy.indexOf('create') + 1, legacy.indexOf('create') + 3), ['--snapshotter', 'overlayfs']);
-  // The systemd driver: its slice form, and runc told to use it.
-  const sd = createArgv({ ...lab, cgroups: { driver: 'systemd', systemdCgroup: true, parent: 'hellobench.slice' } }, w!, modeByName('legacy'), 'host/py:org', 'id3');
-  assert.deepEqual(sd.slice(sd.indexOf('create') + 3, sd.indexOf('create') + 6), ['--cgroup', 'hellobench.slice:hellobench:id3', '--runc-systemd-cgroup']);
-  assert.ok(!argv.includes('--runc-systemd-cgroup'));
+  // ctr container create has no --cgroup: containers get /<namespace>/<id>, fit for cgroupfs only.
+  assert.throws(() => createArgv({ ...lab, cgroups: { driver: 'systemd', systemdCgroup: true, parent: 'hellobench.slice' } }, w!, modeByName('legacy'), 'host/py:org', 'id3'), /systemd cgroup driver: use --runtime cri/);
 });
 
 test('timeUntil: the clock stops at the first outcome (or the runtime\'s own end moment), and whatever still waits is told to stop', async () => {
