@@ -36,6 +36,7 @@ export function buildProgram(): Command {
     .action(async () => { process.exitCode = await doctorCommand(); });
 
   selection(program.command('preflight').description('check in seconds what the lab needs of this kernel and machine (FUSE, TUN, namespaces, tbf, overlay, cgroups, disk for the selection); exit 1 naming each missing piece'))
+    .option('--shard <i/n>', 'the disk of the i-th of n shares only, as `run --shard i/n` measures them')
     .action(async (opts) => { process.exitCode = await preflightCommand(opts); });
 
   selection(program.command('prepare').description('build, convert and push every image the workloads need (cached)'))

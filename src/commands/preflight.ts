@@ -12,6 +12,7 @@ import { HOME, LAB_BASE, REGISTRY_STORE } from '../paths.ts';
 import { RUNTIMES } from '../runtimes/index.ts';
 import { SYSTEMS } from '../systems/index.ts';
 import { select, type SelectionOptions } from './common.ts';
+import { parseShard, shardOf } from './shard.ts';
 
 /** A tool's path, or its bare name when absent: the check that runs it then reports it missing. */
 function toolOr(name: ToolName): string {
@@ -25,8 +26,11 @@ function toolsMissing(): boolean {
   return names.some((n) => toolOr(n) === n);
 }
 
-export function hostEnv(opts: SelectionOptions): PreflightEnv {
-  const { workloads, modes } = select(opts, true);
+export function hostEnv(opts: SelectionOptions & { shard?: string }): PreflightEnv {
+  const { workloads: selected, modes } = select(opts, true);
+  // A shard's runner needs disk for its own share only.
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, selected.length);
+  const workloads = shard ? shardOf(selected, shard.index, shard.count) : selected;
   return {
     fuseDevice: '/dev/fuse',
     // Overridable so the end-to-end test can show a missing device on a machine that has it.
@@ -54,7 +58,7 @@ export function formatFinding(f: Finding): string {
 
 type Write = (text: string) => void;
 
-export async function preflightCommand(opts: SelectionOptions, env?: PreflightEnv, write: Write = (t) => process.stdout.write(t)): Promise<number> {
+export async function preflightCommand(opts: SelectionOptions & { shard?: string }, env?: PreflightEnv, write: Write = (t) => process.stdout.write(t)): Promise<number> {
   const started = performance.now();
   const findings = await preflight(env ?? hostEnv(opts));
   for (const f of findings) write(`${formatFinding(f)}\n`);

@@ -59,7 +59,7 @@ test('the lint works: a misspelled key and a bad cron in copies of the workflows
 
 // ---- run steps ----------------------------------------------------------------------------
 
-interface Step { name?: string; run?: string; uses?: string; shell?: string; id?: string }
+interface Step { name?: string; run?: string; uses?: string; shell?: string; id?: string; if?: string }
 interface Job { steps?: Step[] }
 const jobs = (file: string): [string, Job][] => Object.entries((parse(source(file)) as { jobs: Record<string, Job> }).jobs);
 const runSteps = (): { where: string; step: Step & { run: string } }[] =>
