@@ -4,8 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { statfsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { hostCgroups } from '../lab/cgroups.ts';
+import { ownerAlive } from '../lab/cleanup.ts';
 import { CONTAINERDS } from '../lab/containerd.ts';
 import { diskNeeds, storedImages } from '../lab/disk.ts';
+import { listMounts } from '../lab/mounts.ts';
 import { preflight, type Finding, type PreflightEnv } from '../lab/preflight.ts';
 import { tool, type ToolName } from '../lab/tools.ts';
 import { HOME, LAB_BASE, REGISTRY_STORE } from '../paths.ts';
@@ -47,6 +49,8 @@ export function hostEnv(opts: SelectionOptions & { shard?: string }): PreflightE
     },
     needs: diskNeeds({ workloads, modes, stored: (name) => storedImages(REGISTRY_STORE, name), toolsMissing: toolsMissing() }, { cache: HOME, state: LAB_BASE, buildHome: homedir() }),
     id: `${process.pid}-${randomBytes(3).toString('hex')}`,
+    alive: ownerAlive,
+    mounts: listMounts,
   };
 }
 

@@ -2,11 +2,12 @@
 // each check tries the real thing (open the device, make a namespace, a veth with tbf, an
 // overlay mount, a cgroup) on throwaway names, and removes what it made whatever happens.
 // Everything it touches comes from an environment, so tests can hide a piece without root.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import type { CgroupLayout } from './cgroups.ts';
 import type { DiskNeed } from './disk.ts';
+import type { MountEntry } from './mounts.ts';
 
 export interface PreflightEnv {
   fuseDevice: string;
@@ -24,8 +25,12 @@ export interface PreflightEnv {
   space: (path: string) => { free: number; device: number };
   /** What the selection needs on disk, per directory. */
   needs: DiskNeed[];
-  /** Unique part of the throwaway names (namespace, cgroup). */
+  /** Unique part of the throwaway names (namespace, cgroup): this process's PID, a dash, and more. */
   id: string;
+  /** Whether the preflight process of a PID is still running (a PID reused by another program is not). */
+  alive: (pid: number) => boolean;
+  /** The mounts of this machine (listMounts). */
+  mounts: () => MountEntry[];
 }
 
 /** ok: present; false: missing (detail says what to do); undefined: not checked (detail says why). */
@@ -106,7 +111,7 @@ export async function checkOverlay(env: PreflightEnv): Promise<Finding> {
   } catch (err) {
     return missing('overlay', `cannot make the state directory ${env.stateDir} (${code(err)}): make it, or point HELLOBENCH_LAB_BASE elsewhere`);
   }
-  const dir = mkdtempSync(join(env.stateDir, 'preflight-'));
+  const dir = mkdtempSync(join(env.stateDir, `preflight-${process.pid}-`));
   const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((d) => join(dir, d)) as [string, string, string, string];
   let mounted = false;
   try {
@@ -132,6 +137,9 @@ export async function checkOverlay(env: PreflightEnv): Promise<Finding> {
 /** The controllers runc's containers are limited and counted by. */
 export const CGROUP_CONTROLLERS = ['cpu', 'memory', 'pids'] as const;
 
+/** Where runc makes the containers' cgroups: the v2 root, or each controller's v1 hierarchy. */
+const cgroupDirs = (layout: CgroupLayout) => (layout.mode === 'v2' ? [layout.root] : CGROUP_CONTROLLERS.map((c) => join(layout.root, c)));
+
 /** A child cgroup made and removed where runc (cgroupfs driver) will make the containers' ones. */
 export function checkCgroup(env: PreflightEnv): Finding {
   let layout: CgroupLayout;
@@ -145,7 +153,7 @@ export function checkCgroup(env: PreflightEnv): Finding {
     const where = layout.mode === 'v2' ? `${join(layout.root, 'cgroup.controllers')} lacks` : `no v1 hierarchy under ${layout.root} holds`;
     return missing('cgroup', `cgroup ${layout.mode}: ${where} ${lacking.join(', ')}: runc limits containers with them; run the job container with --cgroupns=host on a host that enables them`);
   }
-  const dirs = layout.mode === 'v2' ? [layout.root] : CGROUP_CONTROLLERS.map((c) => join(layout.root, c));
+  const dirs = cgroupDirs(layout);
   const made: string[] = [];
   let problem: string | undefined;
   for (const d of dirs) {
@@ -198,8 +206,56 @@ export function checkDisk(env: PreflightEnv): Finding[] {
 const FUSE_ADVICE = 'the FUSE snapshotters need it; run the job container with --privileged (or --device /dev/fuse) on a kernel with FUSE';
 const TUN_ADVICE = 'the link\'s delay line needs it; run the job container with --privileged (or --device /dev/net/tun) on a kernel with CONFIG_TUN';
 
+/** The PID a throwaway name of a preflight starts with (`<prefix><pid>-…`), or undefined. */
+function ownerOf(name: string, prefix: string): number | undefined {
+  const m = new RegExp(`^${prefix}(\\d+)-`).exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+const stale = (env: PreflightEnv, name: string, prefix: string) => {
+  const pid = ownerOf(name, prefix);
+  return pid !== undefined && !env.alive(pid);
+};
+
+/**
+ * A preflight killed mid-check never ran its `finally`, and the lab's clean-up does not know
+ * these names: its namespace, overlay directory and cgroups are removed here, by owner PID, so
+ * a live preflight's are never touched (and a directory is never removed through a mount).
+ */
+export async function removeStalePreflights(env: PreflightEnv): Promise<void> {
+  const list = await execa(env.ip, ['netns', 'list'], { reject: false, timeout: 10_000, stdin: 'ignore' });
+  for (const ns of list.stdout.split('\n').map((l) => l.trim().split(/\s/)[0]!)) {
+    if (stale(env, ns, 'hellobench-preflight-')) await attempt(env.ip, ['netns', 'del', ns]);
+  }
+  if (existsSync(env.stateDir)) {
+    for (const name of readdirSync(env.stateDir)) {
+      if (!stale(env, name, 'preflight-')) continue;
+      const dir = join(env.stateDir, name);
+      const targets = [...new Set(env.mounts().map((m) => m.target).filter((t) => t === dir || t.startsWith(`${dir}/`)))].sort((a, b) => b.length - a.length);
+      let stuck = false;
+      for (const t of targets) stuck = Boolean(await attempt(env.umount, [t])) || stuck;
+      if (!stuck) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  let layout: CgroupLayout;
+  try {
+    layout = env.cgroups();
+  } catch {
+    return;
+  }
+  for (const d of cgroupDirs(layout)) {
+    let names: string[] = [];
+    try { names = readdirSync(d); } catch { /* the cgroup check reports it */ }
+    for (const name of names) {
+      if (!stale(env, name, 'hellobench-preflight-')) continue;
+      try { rmdirSync(join(d, name)); } catch { /* not empty: left alone */ }
+    }
+  }
+}
+
 /** Every check, at once (they touch different things); findings in a fixed order. */
 export async function preflight(env: PreflightEnv): Promise<Finding[]> {
+  await removeStalePreflights(env);
   const [network, overlay] = await Promise.all([checkNetwork(env), checkOverlay(env)]);
   return [
     checkDevice('fuse', env.fuseDevice, FUSE_ADVICE),

@@ -1,10 +1,11 @@
 // The preflight on the real machine, as root: it passes here, in seconds, and leaves nothing.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import { hostCgroups } from '../../src/lab/cgroups.ts';
+import { mountsUnder } from '../../src/lab/mounts.ts';
 import { LAB_BASE, ROOT } from './helpers.ts';
 
 const SELECTION = ['--workloads', 'workloads/smoke.yaml', '--only', 'hello', '--modes', 'legacy'];
@@ -48,4 +49,37 @@ test('HELLOBENCH_TUN_DEVICE pointing at nothing: one MISSING line naming TUN, ex
   const missing = r.stdout.split('\n').filter((l) => l.startsWith('MISSING'));
   assert.deepEqual(missing, ['MISSING tun      /dev/net/no-such-tun is absent (ENOENT): the link\'s delay line needs it; run the job container with --privileged (or --device /dev/net/tun) on a kernel with CONFIG_TUN']);
   assert.match(r.stdout.trim().split('\n').at(-1)!, /^preflight: missing tun: /);
+});
+
+/** A PID no process has: probed downwards from the kernel's limit. */
+function deadPid(): number {
+  for (let pid = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) - 1; pid > 1; pid--) {
+    if (existsSync(`/proc/${pid}`)) continue;
+    try { process.kill(pid, 0); } catch { return pid; }
+  }
+  throw new Error('no free PID');
+}
+
+test('what a killed preflight left (its namespace, its directory with a mount in it) is removed by the next, which passes', async () => {
+  const dead = deadPid();
+  const ns = `hellobench-preflight-${dead}-abc123`;
+  const dir = join(LAB_BASE, `preflight-${dead}-x`);
+  try {
+    await execa('ip', ['netns', 'add', ns]);
+    mkdirSync(join(dir, 'merged'), { recursive: true });
+    await execa('mount', ['-t', 'tmpfs', 'tmpfs', join(dir, 'merged')]);
+    writeFileSync(join(dir, 'merged', 'through'), 'written\n');
+    assert.ok((await execa('ip', ['netns', 'list'])).stdout.includes(ns));
+
+    const r = await preflight();
+    assert.equal(r.exitCode, 0, r.all);
+    assert.match(r.stdout.trim().split('\n').at(-1)!, /^preflight: everything the lab needs is here/);
+    assert.ok(!(await execa('ip', ['netns', 'list'])).stdout.includes(ns), `${ns} is still there`);
+    assert.deepEqual(mountsUnder(dir), []);
+    assert.ok(!existsSync(dir), `${dir} is still there`);
+  } finally {
+    await execa('ip', ['netns', 'del', ns], { reject: false });
+    for (const m of mountsUnder(dir)) await execa('umount', [m.target], { reject: false });
+    if (!mountsUnder(dir).length) rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseCatalog } from '../../src/catalog/load.ts';
 import { preflightCommand } from '../../src/commands/preflight.ts';
+import { ownerAlive } from '../../src/lab/cleanup.ts';
 import { diskNeeds, ESTIMATE, storedImages, type StoredImages } from '../../src/lab/disk.ts';
 import { checkDisk, preflight, type Finding, type PreflightEnv } from '../../src/lab/preflight.ts';
 import { MODES } from '../../src/systems/index.ts';
@@ -43,6 +44,8 @@ cp -r "$lower"/. "$last"/ && echo "mount $*" >> ${log}`),
     space: () => ({ free: 100 * GiB, device: 1 }),
     needs: [{ what: 'images', path: dir, bytes: GiB }],
     id: 'unit',
+    alive: ownerAlive,
+    mounts: () => [],
     ...over,
   };
   return { env, dir, log };
@@ -59,7 +62,7 @@ test('everything present: every piece ok, and the namespace, overlay and cgroup 
   assert.ok(calls.includes('ip netns add hellobench-preflight-unit'));
   assert.ok(calls.includes('tc -n hellobench-preflight-unit qdisc add dev hbpf0 root tbf rate 100mbit burst 32kbit latency 50ms'));
   assert.equal(calls.filter((c) => c === 'ip netns del hellobench-preflight-unit').length, 1);
-  assert.ok(calls.some((c) => /^umount .*\/state\/preflight-\w+\/merged$/.test(c)), 'the overlay is unmounted');
+  assert.ok(calls.some((c) => new RegExp(`^umount .*/state/preflight-${process.pid}-\\w+/merged$`).test(c)), 'the overlay, in a directory named by its PID, is unmounted');
   // The state directory is made root's alone, and keeps nothing of the check.
   assert.equal(statSync(env.stateDir).mode & 0o777, 0o700);
   assert.deepEqual(readdirSync(env.stateDir), []);
@@ -143,6 +146,73 @@ test('several missing pieces: one MISSING line each, a verdict naming them, exit
   assert.deepEqual(lines.filter((l) => l.startsWith('MISSING')).map((l) => l.split(/\s+/)[1]), ['tun', 'tbf', 'disk']);
   assert.equal(lines.filter((l) => l.startsWith('ok')).length, 5, lines.join('\n'));
   assert.match(lines.at(-1)!, /^preflight: missing tun, tbf, disk: /);
+});
+
+/** A PID no process has: probed downwards from the kernel's limit. */
+function deadPid(): number {
+  for (let pid = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) - 1; pid > 1; pid--) {
+    if (existsSync(`/proc/${pid}`)) continue;
+    try { process.kill(pid, 0); } catch { return pid; }
+  }
+  throw new Error('no free PID');
+}
+
+const mountAt = (target: string) => ({ target, fstype: 'overlay', source: 'overlay', options: 'rw' });
+
+test('leftovers of a killed preflight (dead PID) are removed first: its namespace, its directory after its mount, its cgroups', async () => {
+  const dead = deadPid();
+  const { env, dir, log } = fakeEnv();
+  const ip = script(dir, 'ip-with-stale', `echo "ip $*" >> ${log}; [ "$1 $2" = "netns list" ] && printf 'hellobench-preflight-${dead}-abc123 (id: 4)\\n'; exit 0`);
+  const staleDir = join(env.stateDir, `preflight-${dead}-x`);
+  mkdirSync(join(staleDir, 'merged'), { recursive: true });
+  writeFileSync(join(staleDir, 'merged', 'through'), 'written\n');
+  const root = env.cgroups().root;
+  mkdirSync(join(root, `hellobench-preflight-${dead}-abc123`));
+  // v1: one child per controller's hierarchy.
+  const v1 = join(dir, 'v1');
+  for (const c of ['cpu', 'memory', 'pids']) mkdirSync(join(v1, c, `hellobench-preflight-${dead}-abc123`), { recursive: true });
+
+  const found = await preflight({ ...env, ip, mounts: () => [mountAt(join(staleDir, 'merged'))] });
+  assert.deepEqual(missingPieces(found), []);
+  const calls = readFileSync(log, 'utf8').split('\n');
+  assert.ok(calls.includes(`ip netns del hellobench-preflight-${dead}-abc123`), calls.join('\n'));
+  assert.ok(calls.includes(`umount ${join(staleDir, 'merged')}`), 'its mount is unmounted before the directory goes');
+  assert.ok(!calls.some((c) => c.startsWith('umount -l')));
+  assert.deepEqual(readdirSync(env.stateDir), []);
+  assert.deepEqual(readdirSync(root), []);
+  await preflight({ ...env, cgroups: () => ({ mode: 'hybrid', root: v1, controllers: ['cpu', 'memory', 'pids'], systemd: false }) });
+  assert.deepEqual(['cpu', 'memory', 'pids'].map((c) => readdirSync(join(v1, c))), [[], [], []]);
+});
+
+test('a live preflight\'s namespace, directory, mount and cgroup, and names without an owner PID, are left alone', async () => {
+  const live = process.pid;
+  const { env, dir, log } = fakeEnv();
+  const ip = script(dir, 'ip-with-live', `echo "ip $*" >> ${log}; [ "$1 $2" = "netns list" ] && printf 'hellobench-preflight-${live}-def456\\nhellobench-7\\n'; exit 0`);
+  const kept = [`preflight-${live}-y`, 'preflight-AbC123', 'lab-7'];
+  for (const d of kept) mkdirSync(join(env.stateDir, d, 'merged'), { recursive: true });
+  const root = env.cgroups().root;
+  mkdirSync(join(root, `hellobench-preflight-${live}-def456`));
+  mkdirSync(join(root, 'hellobench-preflight-nopid'));
+
+  const found = await preflight({ ...env, ip, mounts: () => kept.map((d) => mountAt(join(env.stateDir, d, 'merged'))) });
+  assert.deepEqual(missingPieces(found), []);
+  const calls = readFileSync(log, 'utf8').split('\n');
+  assert.deepEqual(calls.filter((c) => c.startsWith('ip netns del')), ['ip netns del hellobench-preflight-unit'], 'only its own namespace');
+  assert.ok(!calls.some((c) => kept.some((d) => c.includes(join(env.stateDir, d)))), 'no mount of theirs unmounted');
+  assert.deepEqual(readdirSync(env.stateDir).sort(), [...kept].sort());
+  assert.deepEqual(readdirSync(root).sort(), [`hellobench-preflight-${live}-def456`, 'hellobench-preflight-nopid'].sort());
+});
+
+test('a dead preflight\'s directory whose mount does not unmount is kept, never removed through the mount', async () => {
+  const dead = deadPid();
+  const { env, dir, log } = fakeEnv();
+  const umount = script(dir, 'umount-busy', `echo "umount $*" >> ${log}; case "$1" in *preflight-${dead}-*) echo "umount: target is busy." >&2; exit 32;; esac`);
+  const staleDir = join(env.stateDir, `preflight-${dead}-x`);
+  mkdirSync(join(staleDir, 'merged'), { recursive: true });
+  const found = await preflight({ ...env, umount, mounts: () => [mountAt(join(staleDir, 'merged'))] });
+  assert.deepEqual(missingPieces(found), []);
+  assert.ok(existsSync(join(staleDir, 'merged')));
+  assert.ok(!readFileSync(log, 'utf8').includes('umount -l'));
 });
 
 const SMOKE = `
