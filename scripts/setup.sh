@@ -41,11 +41,12 @@ need_root() { [ "$(id -u)" = 0 ] || { echo "setup: run as root (it builds into $
 t_start=$SECONDS
 
 # ---- Debian packages -------------------------------------------------------------
-# make and perl: nydus-rs builds a bundled OpenSSL (openssl-src), whose build runs both; a
-# bare debian:12 has neither. gcc and zlib1g-dev (with libc6-dev) link the cgo and Rust tools.
+# Build prerequisites a bare debian:12 lacks (ci/job-container.ts finds them): nydus-rs builds a
+# bundled OpenSSL (openssl-src: make, perl) and zlib-ng (libz-sys: cmake). gcc and zlib1g-dev
+# (with libc6-dev) link the cgo and Rust tools.
 packages=(containerd runc docker-registry skopeo umoci busybox-static stargz-snapshotter fuse3
           iproute2 mount containernetworking-plugins fonts-dejavu-core mmdebstrap ca-certificates chromium zlib1g-dev gcc
-          make perl)
+          make perl cmake)
 # Reports render PNG charts with DejaVu Sans: without the font resvg draws no text.
 [ "$mode" = reports ] && packages=(fonts-dejavu-core)
 missing=()
