@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import { parse } from 'yaml';
 import { asString, condition, interpolate, type Scope, type Value } from './expressions.ts';
 
@@ -81,6 +81,17 @@ async function baseTar(dir: string, extra: string[], log: Options['log']): Promi
   return tar;
 }
 
+/** The host's Rust toolchain (rustup's or Debian's): its sysroot holds bin/cargo and bin/rustc. */
+function rustSysroot(): string | undefined {
+  const path = `${process.env.PATH ?? ''}:${process.env.HOME ?? '/root'}/.cargo/bin`;
+  for (const dir of path.split(':')) {
+    if (!existsSync(join(dir, 'rustc'))) continue;
+    const r = execaSync(join(dir, 'rustc'), ['--print', 'sysroot'], { reject: false });
+    if (r.exitCode === 0 && existsSync(join(r.stdout.trim(), 'bin/cargo'))) return r.stdout.trim();
+  }
+  return undefined;
+}
+
 /** The host's local CAs in one file, or '' when it has none. */
 function runnerCas(): string {
   const local = '/usr/local/share/ca-certificates';
@@ -94,7 +105,7 @@ const TOOLCACHE = '/opt/hostedtoolcache';
 /** Where the toolchain actions put their tools in the job root (read-only mounts of the host's). */
 function toolchains(): { host: string; at: string; file?: boolean }[] {
   const go = existsSync('/usr/local/go/bin/go') ? '/usr/local/go' : undefined;
-  const rust = ['/root/.rustup/toolchains/stable-x86_64-unknown-linux-gnu'].find(existsSync);
+  const rust = rustSysroot();
   const node = process.execPath;
   const npm = ['/usr/lib/node_modules/npm', join(dirname(node), '../lib/node_modules/npm')].find((p) => existsSync(join(p, 'bin/npm-cli.js')));
   const missing = [!go && 'Go (/usr/local/go)', !rust && 'a stable Rust toolchain (rustup)', !npm && "Node's npm"].filter(Boolean);
@@ -171,9 +182,47 @@ class JobRoot {
     if (readOnly) await execa('mount', ['-o', 'remount,bind,ro', target]);
   }
 
-  /** Runs argv in the root, in a PID namespace of its own, as a job step. */
+  /**
+   * Starts the container: an init (PID 1 of a new PID namespace, `sleep infinity` as GitHub's
+   * `tail -f /dev/null`) in a new mount namespace whose root is pivoted to this root, as a
+   * container's is. pivot_root, not chroot: a process that joins a mount namespace (runc
+   * joining the fanotifier's, in ctr-remote's profiling run) lands at that namespace's root.
+   */
+  async start(): Promise<void> {
+    this.init = execa('unshare', ['--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', 'sleep', 'infinity'], { reject: false, stdio: 'ignore' });
+    inits.add(this.init);
+    const unsharePid = this.init.pid!;
+    for (let i = 0; i < 200 && !this.pid; i++) {
+      const children = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim();
+      if (children) this.pid = Number(children.split(' ')[0]);
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    if (!this.pid) throw new Error('job container: the container init did not start');
+    // In its PID namespace too: the new /proc shows /proc/self only to its own processes.
+    const inNs = (args: string[]) => execa('nsenter', [`--target=${this.pid}`, '--mount', '--pid', '--', ...args]);
+    mkdirSync(this.path('.old-root'), { recursive: true });
+    await inNs(['pivot_root', this.dir, join(this.dir, '.old-root')]);
+    await inNs(['mount', '-t', 'proc', 'proc', '/proc']);
+    // The host's tree leaves the container's view (runc detaches its old root the same way).
+    await inNs(['umount', '--lazy', '/.old-root']);
+    await inNs(['rmdir', '/.old-root']);
+  }
+
+  /** Ends the container: its init, and with it every process in its PID namespace. */
+  async stop(): Promise<void> {
+    if (!this.init) return;
+    this.init.kill('SIGKILL');
+    await this.init;
+    inits.delete(this.init);
+    this.init = undefined;
+  }
+
+  private init: ReturnType<typeof execa> | undefined;
+  private pid: number | undefined;
+
+  /** Runs argv in the container (as `docker exec` does), as a job step. */
   async exec(argv: string[], env: Record<string, string>, cwd: string, logFile: string): Promise<{ exitCode: number; tail: string }> {
-    const r = await running(execa('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', `--root=${this.dir}`, `--wd=${cwd}`, ...argv], {
+    const r = await running(execa('nsenter', [`--target=${this.pid}`, '--mount', '--pid', '--root', `--wdns=${cwd}`, '--', ...argv], {
       env, extendEnv: false, reject: false, stdin: 'ignore', stdout: { file: logFile, append: true }, stderr: { file: logFile, append: true },
     }));
     const text = readFileSync(logFile, 'utf8');
@@ -181,9 +230,12 @@ class JobRoot {
   }
 }
 
+/** Every running container's init: ended whatever ends the runner. */
+const inits = new Set<ReturnType<typeof execa>>();
+
 /**
- * The step that runs now, by PID. Ctrl-C or a kill ends it with SIGKILL: unshare --kill-child
- * then ends its PID namespace, and with it everything the step started.
+ * The step that runs now, by PID. Ctrl-C or a kill ends it and the containers' inits with
+ * SIGKILL: unshare --kill-child then ends each PID namespace, and everything in it.
  */
 let current: ReturnType<typeof execa> | undefined;
 function running<T extends ReturnType<typeof execa>>(p: T): T {
@@ -197,6 +249,7 @@ function endOnSignals(inner: boolean): void {
       // The outer process passes the signal on and waits: the inner one ends its step first.
       if (!inner) { current?.kill('SIGTERM'); return; }
       current?.kill('SIGKILL');
+      for (const init of inits) init.kill('SIGKILL');
       process.stderr.write(`job container: ${sig}: the step in progress was ended\n`);
       process.exit(130);
     });
@@ -348,6 +401,15 @@ async function runJob(o: Options, j: JobRun): Promise<{ result: 'success' | 'fai
   // A new runner per job: its host volumes are new and empty.
   const volumes = [...(j.job.container?.options ?? '').matchAll(/-v\s+(\S+):(\S+)/g)].map((m) => [join(o.work, 'hosts', j.label, m[1]!), m[2]!] as [string, string]);
   await root.make(tar, volumes, j.origin);
+  try {
+    await root.start();
+    return await runSteps(o, j, root, t0, container);
+  } finally {
+    await root.stop();
+  }
+}
+
+async function runSteps(o: Options, j: JobRun, root: JobRoot, t0: number, container: boolean): Promise<{ result: 'success' | 'failure'; seconds: number; outputs: Record<string, string> }> {
   const logFile = join(o.work, 'logs', `${j.label}.log`);
   writeFileSync(logFile, '');
   o.log(`job ${j.label}: ${container ? 'in a new debian:12 root' : `on a runner root (debian 12 + ${RUNNER_IMAGE_PACKAGES.join(' ')})`}, log ${logFile}`);
