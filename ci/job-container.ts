@@ -19,6 +19,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { execa, execaSync } from 'execa';
 import { parse } from 'yaml';
 import { asString, condition, interpolate, type Scope, type Value } from './expressions.ts';
+import { hostSources } from '../src/images/debian.ts';
 
 const PROJECT = resolve(import.meta.dirname, '..');
 const REPO = 'hellobench';
@@ -50,16 +51,6 @@ export interface Options {
 // ---- the roots -------------------------------------------------------------------------------------
 /** What the ubuntu-24.04 runner image has that the runner-side (no container) jobs' steps use. */
 const RUNNER_IMAGE_PACKAGES = ['git', 'ca-certificates', 'curl', 'sudo'];
-
-/** The host's apt source files, given to mmdebstrap as its mirrors (no mirror is named here). */
-function hostSources(): string[] {
-  const out: string[] = [];
-  if (existsSync('/etc/apt/sources.list') && /^\s*deb\s/m.test(readFileSync('/etc/apt/sources.list', 'utf8'))) out.push('/etc/apt/sources.list');
-  const dir = '/etc/apt/sources.list.d';
-  if (existsSync(dir)) for (const f of readdirSync(dir).sort()) if (/\.(list|sources)$/.test(f)) out.push(join(dir, f));
-  if (!out.length) throw new Error('job container: the host has no apt sources (/etc/apt/sources.list[.d]); mmdebstrap needs them');
-  return out;
-}
 
 /** A root file system as a tar, made once per set of apt lists (a new `apt-get update` makes a new one). */
 async function baseTar(dir: string, extra: string[], log: Options['log']): Promise<string> {
