@@ -72,6 +72,12 @@ async function baseTar(dir: string, extra: string[], log: Options['log']): Promi
   return tar;
 }
 
+/** The host's Go settings (setup-go's Go on PATH, or the project machines' /usr/local/go), '' each if none. */
+function goEnv(...names: string[]): string[] {
+  const r = execaSync('go', ['env', ...names], { reject: false, env: { PATH: `${process.env.PATH ?? ''}:/usr/local/go/bin` } });
+  return r.exitCode === 0 ? r.stdout.split('\n') : names.map(() => '');
+}
+
 /** The host's Rust toolchain (rustup's or Debian's): its sysroot holds bin/cargo and bin/rustc. */
 function rustSysroot(): string | undefined {
   const path = `${process.env.PATH ?? ''}:${process.env.HOME ?? '/root'}/.cargo/bin`;
@@ -95,11 +101,11 @@ const RUNNER_CA = '/etc/ssl/runner-local-ca.pem';
 const TOOLCACHE = '/opt/hostedtoolcache';
 /** Where the toolchain actions put their tools in the job root (read-only mounts of the host's). */
 function toolchains(): { host: string; at: string; file?: boolean }[] {
-  const go = existsSync('/usr/local/go/bin/go') ? '/usr/local/go' : undefined;
+  const go = goEnv('GOROOT')[0];
   const rust = rustSysroot();
   const node = process.execPath;
   const npm = ['/usr/lib/node_modules/npm', join(dirname(node), '../lib/node_modules/npm')].find((p) => existsSync(join(p, 'bin/npm-cli.js')));
-  const missing = [!go && 'Go (/usr/local/go)', !rust && 'a stable Rust toolchain (rustup)', !npm && "Node's npm"].filter(Boolean);
+  const missing = [!go && 'Go (go on PATH, or /usr/local/go)', !rust && 'a stable Rust toolchain (rustup)', !npm && "Node's npm"].filter(Boolean);
   if (missing.length) throw new Error(`job container: the host lacks ${missing.join(', ')}, which stand in for the workflow's setup actions`);
   return [
     { host: node, at: `${TOOLCACHE}/node/bin/node`, file: true },
@@ -149,8 +155,7 @@ class JobRoot {
     mkdirSync(this.path(`${TOOLCACHE}/node/bin`), { recursive: true });
     for (const n of ['npm', 'npx']) await execa('ln', ['-sfn', `../lib/node_modules/npm/bin/${n}-cli.js`, this.path(`${TOOLCACHE}/node/bin/${n}`)]);
     // setup-go's cache: the module and build caches, restored from the host's.
-    const goCaches = await execa('go', ['env', 'GOMODCACHE', 'GOCACHE'], { env: { PATH: `/usr/local/go/bin:${process.env.PATH}` } });
-    const [mod, build] = goCaches.stdout.split('\n');
+    const [mod, build] = goEnv('GOMODCACHE', 'GOCACHE');
     for (const [host, at] of [[mod!, `${this.home}/go/pkg/mod`], [build!, `${this.home}/.cache/go-build`]] as const) {
       mkdirSync(host, { recursive: true });
       await this.bind(host, at);
