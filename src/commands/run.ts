@@ -26,6 +26,7 @@ import { DEFAULT_RUNTIME, runtimeByName } from '../runtimes/index.ts';
 import { log, select, withLab, type SelectionOptions } from './common.ts';
 import { prepareIn } from './prepare.ts';
 import { parseShard, shardOf } from './shard.ts';
+import { planProgress, progressCount } from './progress.ts';
 import type { PrepareFailure } from '../images/prepare.ts';
 
 export interface RunCliOptions extends SelectionOptions {
@@ -179,6 +180,8 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     watch.calibrate();
     const fetches = new FetchLog(lab.registry.logFile);
     const order$ = rounds(workloads, modes, seed, order);
+    const loopStart = performance.now();
+    const takenBefore = samples.length;
     for (let round = 0; round < maxRounds && !aborted; round++) {
       const triesOf = (x: { workload: Workload; mode: Mode }) => samples.filter((s) => s.round === round && s.workload === x.workload.name && s.mode === x.mode.name);
       // A resumed run takes only what its plan still lacks; a job's earlier tries count as retakes.
@@ -196,7 +199,12 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
           retakes.set(job, (retakes.get(job) ?? 0) + 1);
           queue.push(job);
         }
-        log(progressLine(sample, round, untilCi === undefined ? `${samples.length}/${meta.planned_samples}` : `${samples.length}`) + (again ? ' (taken again at the end of the round)' : ''));
+        // --until-ci's plan grows by a round at a time, past --samples.
+        const planned = cells * Math.max(minRounds, round + 1);
+        const { done, retaken } = planProgress(samples);
+        const secondsEach = (performance.now() - loopStart) / 1000 / (samples.length - takenBefore);
+        const count = progressCount({ done, planned, retaken, secondsEach, left: planned - done + queue.filter((x) => triesOf(x).length > 0).length });
+        log(progressLine(sample, round, count) + (again ? ' (taken again at the end of the round)' : ''));
       }
       meta.rounds = round + 1;
       if (untilCi !== undefined && round + 1 >= minRounds && !aborted) {
@@ -266,7 +274,7 @@ async function takeSample(lab: Lab, fetches: FetchLog, watch: MachineWatch, job:
 function progressLine(s: Sample, round: number, count: string): string {
   const f = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
   const mb = (b: number | undefined) => ((b ?? 0) / 1e6).toFixed(1);
-  const head = `[${count}] round ${round + 1} ${s.workload} ${s.mode}: ${s.status}${s.disturbed ? ` DISTURBED (${s.disturbed})` : ''}`;
+  const head = `${count} round ${round + 1} ${s.workload} ${s.mode}: ${s.status}${s.disturbed ? ` DISTURBED (${s.disturbed})` : ''}`;
   const fetched = PHASES.filter((p) => p !== 'run').reduce((b, p) => b + (s.bytes_fetched[p] ?? 0), 0);
   const shown = PHASES.filter((p) => p !== 'sandbox' || s.phases.sandbox !== undefined);
   const body = ` ${shown.map((p) => `${p} ${f(s.phases[p])}`).join(' ')} total ${f(s.total)} s; ` +

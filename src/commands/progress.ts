@@ -1,0 +1,18 @@
+// The run's progress counter: the plan's samples apart from those taken again (a disturbed
+// sample's re-take is not progress on the plan), and the time the rest will take.
+import type { Sample } from '../results/sample.ts';
+
+/** How far the plan is: its samples taken (first tries), and the re-takes beside them. */
+export function planProgress(samples: readonly Sample[]): { done: number; retaken: number } {
+  const jobs = new Set(samples.map((s) => `${s.round}\0${s.workload}\0${s.mode}`));
+  return { done: jobs.size, retaken: samples.length - jobs.size };
+}
+
+/** `[18/18] +3 retaken, ~2 min left`: `left` counts the plan's samples still to take and the re-takes queued. */
+export function progressCount(p: { done: number; planned: number; retaken: number; secondsEach?: number; left: number }): string {
+  const retaken = p.retaken ? ` +${p.retaken} retaken` : '';
+  const eta = p.secondsEach === undefined || p.left <= 0 ? '' : `, ~${formatMinutes(p.secondsEach * p.left)} left`;
+  return `[${p.done}/${p.planned}]${retaken}${eta}`;
+}
+
+const formatMinutes = (s: number) => (s < 90 ? `${Math.max(1, Math.round(s))} s` : `${Math.round(s / 60)} min`);
