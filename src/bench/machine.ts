@@ -28,16 +28,16 @@ export interface MachineFigures {
 
 /**
  * Thresholds, set from runs on a 2-core VM with and without a CPU and disk hog beside the lab
- * (README, "Noisy machines"); another lab cannot run beside this one (src/lab/lock.ts).
+ * (docs/noisy-machines.md); another lab cannot run beside this one (src/lab/lock.ts).
  * Pressure is judged against the cell's own: a FUSE system's samples stall on I/O for ~40%
  * of their time on a calm machine, a legacy pull's for ~5%.
  */
 export const THRESHOLDS = {
   steal_pct: 5,
-  /** A third of a core on 2 cores; calm samples show 0.5-6% (README). */
+  /** A third of a core on 2 cores; calm samples show 0.5-6% (docs/noisy-machines.md). */
   foreign_cpu_pct: 15,
   memory_pressure_pct: 5,
-  /** Samples the canary alone marked at 1.5-1.8x were no slower than their cell's others (README). */
+  /** Samples the canary alone marked at 1.5-1.8x were no slower than their cell's others (docs/noisy-machines.md). */
   canary_ratio: 2,
   /** CPU or I/O pressure counts when it passes the cell's reference by this many points... */
   pressure_margin: 15,

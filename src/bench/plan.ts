@@ -31,7 +31,7 @@ export const ORDERS = ['blocked', 'shuffled'] as const;
 export type Order = (typeof ORDERS)[number];
 /**
  * Shuffled: on a 2-core VM it gave the narrowest speed-up intervals of the three default runs
- * of scripts/stability.sh (README, "How stable the numbers are"); with disturbed samples set
+ * of scripts/stability.sh (docs/noisy-machines.md, "How stable the numbers are"); with disturbed samples set
  * aside, little drift is left for blocked pairs to cancel.
  */
 export const DEFAULT_ORDER: Order = 'shuffled';
