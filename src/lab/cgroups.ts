@@ -15,6 +15,10 @@ export interface CgroupLayout {
   controllers: string[];
   /** systemd is init and reachable (/run/systemd/system exists). */
   systemd: boolean;
+  /** The hierarchy that accounts CPU time per cgroup: the v2 root, or v1's cpuacct mount. */
+  accounting?: string;
+  /** The unified hierarchy, which keeps pressure (PSI) per cgroup: the v2 root, or hybrid's cgroup2 mount. */
+  unified?: string;
 }
 
 export type CgroupDriver = 'cgroupfs' | 'systemd';
@@ -59,17 +63,20 @@ export function parseCgroupLayout(
     .filter((m) => m.controllers.length > 0);
   const unified = mounts.filter((m) => m.fstype === 'cgroup2');
   if (v1.length) {
+    const cpuacct = v1.find((m) => m.controllers.includes('cpuacct'));
     return {
       mode: unified.length ? 'hybrid' : 'v1',
       root: dirname(v1[0]!.point),
       controllers: [...new Set(v1.flatMap((m) => m.controllers))].sort(),
       systemd,
+      ...(cpuacct ? { accounting: cpuacct.point } : {}),
+      ...(unified[0] ? { unified: unified[0].point } : {}),
     };
   }
   const u = unified.find((m) => m.point === '/sys/fs/cgroup') ?? unified[0];
   if (!u) throw new LabError('no cgroup hierarchy is mounted (/proc/self/mountinfo lists none): mount cgroup2 at /sys/fs/cgroup, or run the container with --cgroupns=host');
   const controllers = (read(join(u.point, 'cgroup.controllers')) ?? '').split(/\s+/).filter(Boolean).sort();
-  return { mode: 'v2', root: u.point, controllers, systemd };
+  return { mode: 'v2', root: u.point, controllers, systemd, accounting: u.point, unified: u.point };
 }
 
 let host: CgroupLayout | undefined;

@@ -7,6 +7,7 @@ import { LAB_BASE } from '../paths.ts';
 import { exeOf, isAlive } from './daemon.ts';
 import { removeCniLeftovers, restoreIpForward } from './cri.ts';
 import { LabError } from './errors.ts';
+import { removeStaleLabCgroups } from './accounting.ts';
 import { staleNamespaces } from './link.ts';
 import { listMounts, unmountUnder } from './mounts.ts';
 
@@ -100,6 +101,7 @@ export async function cleanStaleLabs(log?: (line: string) => void): Promise<void
     const failed = await unmountUnder(dir);
     if (failed.length) throw new LabError(`cannot unmount what stale lab ${dir} left: ${failed.join('; ')}`);
   }
+  for (const c of removeStaleLabCgroups(ownerAlive)) log?.(`removed cgroup ${c} left by a run that did not finish`);
   for (const ns of await staleNamespaces(ownerAlive)) {
     log?.(`removing network namespace ${ns.ns} and its link left by a run that did not finish`);
     // Its delay line runs in the host's namespace and holds the TUN pair: its argv names the

@@ -9,6 +9,7 @@ import { lockMachine } from './lock.ts';
 import type { Mode } from '../systems/system.ts';
 import { cleanStaleLabs, killAll, pidsUnder, pidsWithArg } from './cleanup.ts';
 import { hostCgroups, runcCgroups } from './cgroups.ts';
+import { LabCgroup, type LabUsage } from './accounting.ts';
 import { containerdBuild, DEFAULT_CONTAINERD, renderContainerdConfig, type ContainerdBuild } from './containerd.ts';
 import { checkPodSubnet, criConfigLines, crictlArgs, CRI_NAMESPACE, writeCrictlConfig, readIpForward, removeCniLeftovers, removePods, restoreIpForward } from './cri.ts';
 import { ctrRuntime } from '../runtimes/ctr.ts';
@@ -56,6 +57,8 @@ export class Lab {
   /** The state directory of the system whose daemon runs now (wiped on every reset). */
   private systemDir: string | null = null;
   private stopping: Promise<void> | null = null;
+  /** hellobench's own cgroup while the lab is open: what the lab and its containers use is counted there. */
+  private cgroup: LabCgroup | null = null;
 
   private constructor(readonly opts: LabOptions, private readonly unlock: () => void) {
     this.link = opts.link ?? { profile: 'loopback' };
@@ -80,9 +83,21 @@ export class Lab {
       throw err;
     }
     const lab = new Lab(opts, unlock);
+    try {
+      // Before any daemon starts, so that each inherits it.
+      lab.cgroup = LabCgroup.enter();
+    } catch (err) {
+      unlock();
+      throw err;
+    }
     mkdirSync(lab.dir, { recursive: true, mode: 0o700 });
     writeFileSync(join(lab.dir, 'owner.json'), JSON.stringify({ pid: process.pid, started: new Date().toISOString() }));
     return lab;
+  }
+
+  /** CPU time and pressure of the lab and its containers so far (see accounting.ts). */
+  usage(): LabUsage | undefined {
+    return this.cgroup?.usage();
   }
 
   private log(line: string): void {
@@ -282,6 +297,7 @@ export class Lab {
       const failed = await unmountUnder(this.dir);
       if (failed.length) errors.push(`cannot unmount ${failed.join('; ')}`);
       else rmSync(this.dir, { recursive: true, force: true });
+      this.cgroup?.leave();
       this.unlock();
       this.log('lab stopped');
       if (errors.length) throw new LabError(`lab stop: ${errors.join('; ')}`);

@@ -5,6 +5,7 @@ import { execa, type ResultPromise } from 'execa';
 import type { Sample } from '../../src/results/sample.ts';
 import { CNI_BRIDGE, CNI_NETWORK } from '../../src/lab/cri.ts';
 import { listMounts } from '../../src/lab/mounts.ts';
+import { CGROUP_NAME, hostCgroups } from '../../src/lab/cgroups.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const LAB_BASE = process.env.HELLOBENCH_LAB_BASE ?? '/var/lib/hellobench';
@@ -42,5 +43,11 @@ export function leftovers(): string[] {
   // addresses live in namespaces and directories checked above).
   const cache = '/var/lib/cni/results';
   if (existsSync(cache)) for (const f of readdirSync(cache)) if (f.startsWith(`${CNI_NETWORK}-`)) out.push(`CNI result ${f}`);
+  // The cgroup hellobench moves itself into while its lab is open (src/lab/accounting.ts).
+  const cg = hostCgroups();
+  for (const h of new Set([cg.accounting, cg.unified])) {
+    const parent = h && join(h, CGROUP_NAME);
+    if (parent && existsSync(parent)) for (const d of readdirSync(parent)) if (d.startsWith('lab-')) out.push(`cgroup ${join(parent, d)}`);
+  }
   return out;
 }

@@ -13,17 +13,17 @@ const systemdRuns = (p: string) => p === '/run/systemd/system';
 test('this machine\'s mountinfo: v1 controllers beside a cgroup2 mount is hybrid; without it, v1', () => {
   const asked: string[] = [];
   const hybrid = parseCgroupLayout(HYBRID, (p) => { asked.push(p); return undefined; }, noSystemd);
-  assert.deepEqual(hybrid, { mode: 'hybrid', root: '/sys/fs/cgroup', controllers: V1_CONTROLLERS, systemd: false });
+  assert.deepEqual(hybrid, { mode: 'hybrid', root: '/sys/fs/cgroup', controllers: V1_CONTROLLERS, systemd: false, accounting: '/sys/fs/cgroup/cpuacct', unified: '/sys/fs/cgroup/unified' });
   assert.deepEqual(asked, [], 'v1 controllers come from the mounts, not from a file');
   // name=systemd is a named hierarchy, not a controller.
   assert.ok(!hybrid.controllers.some((c) => c.includes('systemd')));
-  assert.deepEqual(parseCgroupLayout(V1, () => undefined, noSystemd), { mode: 'v1', root: '/sys/fs/cgroup', controllers: V1_CONTROLLERS, systemd: false });
+  assert.deepEqual(parseCgroupLayout(V1, () => undefined, noSystemd), { mode: 'v1', root: '/sys/fs/cgroup', controllers: V1_CONTROLLERS, systemd: false, accounting: '/sys/fs/cgroup/cpuacct' });
 });
 
 test('a unified hierarchy alone is v2, its controllers read from the root\'s cgroup.controllers; systemd only where it runs', () => {
   const read = (p: string) => (p === '/sys/fs/cgroup/cgroup.controllers' ? V2_CONTROLLERS : undefined);
   const host = parseCgroupLayout(V2_HOST, read, systemdRuns);
-  assert.deepEqual(host, { mode: 'v2', root: '/sys/fs/cgroup', controllers: ['cpu', 'cpuset', 'hugetlb', 'io', 'memory', 'misc', 'pids', 'rdma'], systemd: true });
+  assert.deepEqual(host, { mode: 'v2', root: '/sys/fs/cgroup', controllers: ['cpu', 'cpuset', 'hugetlb', 'io', 'memory', 'misc', 'pids', 'rdma'], systemd: true, accounting: '/sys/fs/cgroup', unified: '/sys/fs/cgroup' });
   const job = parseCgroupLayout(V2_JOB_CONTAINER, read, noSystemd);
   assert.equal(job.mode, 'v2');
   assert.equal(job.systemd, false, 'no systemd inside the job container');
