@@ -4,38 +4,63 @@
 // verdict names the figure that crossed its threshold.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { LAB_BASE } from '../paths.ts';
+import { median } from 'simple-statistics';
+import type { LabUsage, Resource } from '../lab/accounting.ts';
+import type { MachineCheck } from '../results/metadata.ts';
+
+export type { MachineCheck };
 
 /** Per-sample figures, all over the sample's own window (pull start to run end). */
 export interface MachineFigures {
   /** CPU time the hypervisor gave to others, as a share of the machine's CPU time, percent. */
   steal_pct?: number;
-  /** Share of wall time in which some task stalled waiting for the resource (PSI "some"), percent. */
+  /**
+   * Share of wall time in which some task stalled waiting for the resource (PSI "some"), percent:
+   * the lab's own tasks where the kernel keeps pressure per cgroup (`pressure_of: 'lab'`), else
+   * the whole machine's.
+   */
   cpu_pressure_pct?: number;
   io_pressure_pct?: number;
   memory_pressure_pct?: number;
+  pressure_of?: 'lab' | 'machine';
   /**
-   * CPU time taken by processes outside the lab (not hellobench, its children or the lab's
-   * container shims; kernel threads excluded, they work for everyone), as a share of the
-   * machine's CPU time, percent. Processes that start and end inside the sample are not seen.
+   * CPU time taken outside the lab, as a share of the machine's CPU time, percent: the machine's
+   * busy time less the lab's cgroup (hellobench, its daemons, their containers) and kernel
+   * threads (they work for everyone). Processes that start and end inside the sample count.
    */
   foreign_cpu_pct?: number;
-  /** A fixed CPU load timed just before the sample, in ms, and its ratio to the fastest of the run. */
+  /** The part of it run at low priority (nice > 0). */
+  low_priority_cpu_pct?: number;
+  /**
+   * What competed with the lab: foreign CPU at normal priority, plus low-priority CPU weighed by
+   * THRESHOLDS.low_priority_weight. The disturbance verdict reads this.
+   */
+  competing_cpu_pct?: number;
+  /** A fixed CPU load timed just before the sample, in ms, and its ratio to the calm machine's (see MachineWatch.calm). */
   canary_ms: number;
   canary_ratio: number;
 }
 
 /**
- * Thresholds, set from runs on a 2-core VM with and without a CPU and disk hog beside the lab
+ * Thresholds, set from runs on a 2-core VM with and without loads beside the lab
  * (docs/noisy-machines.md); another lab cannot run beside this one (src/lab/lock.ts).
  * Pressure is judged against the cell's own: a FUSE system's samples stall on I/O for ~40%
  * of their time on a calm machine, a legacy pull's for ~5%.
  */
 export const THRESHOLDS = {
   steal_pct: 5,
-  /** A third of a core on 2 cores; calm samples show 0.5-6% (docs/noisy-machines.md). */
-  foreign_cpu_pct: 15,
+  /**
+   * CPU that competed with the lab, share of the machine. Beside loads of 10-15%, lazy samples
+   * were 7% slower (median), legacy ones 2%; calm samples show 0-4% (docs/noisy-machines.md).
+   */
+  competing_cpu_pct: 10,
+  /**
+   * How much a CPU second at low priority (nice > 0) competes, against one at normal priority:
+   * beside a nice-19 busy loop (45% of the machine) lazy samples were 9.7% slower and legacy ones
+   * 2.2%, beside a normal one (40-60%) 11.7% and 3.0% (a waking task waits out the running
+   * one's slice, whatever its nice).
+   */
+  low_priority_weight: 0.75,
   memory_pressure_pct: 5,
   /** Samples the canary alone marked at 1.5-1.8x were no slower than their cell's others (docs/noisy-machines.md). */
   canary_ratio: 2,
@@ -45,6 +70,8 @@ export const THRESHOLDS = {
   pressure_floor: 25,
   /** for a cell's first sample (no reference yet), I/O pressure counts above this. */
   io_pressure_unreferenced: 50,
+  /** A machine check before a round whose canary is this much over the machine's calm reference says the machine is busy. */
+  check_canary_ratio: 1.25,
 } as const;
 
 /** The pressure a cell shows on a calm machine (see MachineWatch.reference). */
@@ -53,8 +80,10 @@ export interface PressureReference { cpu?: number; io?: number }
 /** Why the sample counts as disturbed (the first figure over its threshold), or undefined. */
 export function disturbance(f: MachineFigures, ref: PressureReference = {}, t = THRESHOLDS): string | undefined {
   if (f.steal_pct !== undefined && f.steal_pct > t.steal_pct) return `CPU steal ${pct(f.steal_pct)} > ${t.steal_pct}%`;
-  if (f.foreign_cpu_pct !== undefined && f.foreign_cpu_pct > t.foreign_cpu_pct) return `CPU taken outside the lab ${pct(f.foreign_cpu_pct)} > ${t.foreign_cpu_pct}%`;
-  if (f.canary_ratio > t.canary_ratio) return `canary ${f.canary_ratio.toFixed(2)}x its fastest > ${t.canary_ratio}x`;
+  // Samples older than the competing share judged all CPU outside the lab.
+  const competing = f.competing_cpu_pct ?? f.foreign_cpu_pct;
+  if (competing !== undefined && competing > t.competing_cpu_pct) return `CPU taken outside the lab ${pct(competing)} > ${t.competing_cpu_pct}%`;
+  if (f.canary_ratio > t.canary_ratio) return `canary ${f.canary_ratio.toFixed(2)}x the calm machine's > ${t.canary_ratio}x`;
   if (f.memory_pressure_pct !== undefined && f.memory_pressure_pct > t.memory_pressure_pct) return `memory pressure ${pct(f.memory_pressure_pct)} > ${t.memory_pressure_pct}%`;
   for (const [r, label, v] of [['cpu', 'CPU', f.cpu_pressure_pct], ['io', 'I/O', f.io_pressure_pct]] as const) {
     if (v === undefined) continue;
@@ -66,19 +95,43 @@ export function disturbance(f: MachineFigures, ref: PressureReference = {}, t = 
   return undefined;
 }
 
-interface Snapshot {
-  ns: bigint;
-  /** Jiffies: steal and all, summed over CPUs (first line of /proc/stat). */
-  steal: number;
-  all: number;
-  /** PSI "some" totals in microseconds; absent where the kernel has no PSI. */
-  psi: Partial<Record<'cpu' | 'io' | 'memory', number>>;
+/** What a disturbance names, without its figures: "CPU taken outside the lab", "canary", "I/O pressure". */
+export const disturbanceKind = (why: string) => why.split(/\s+\d/)[0]!;
+
+/** The lab's counters (src/lab/accounting.ts); undefined without a lab (unit tests). */
+export type LabUsageReader = () => LabUsage | undefined;
+
+/** Counters at one instant; figures are differences of two. */
+export interface Snapshot {
+  ms: number;
+  /** /proc/stat's first line, jiffies: user nice system idle iowait irq softirq steal. */
+  cpu: number[];
+  /** CPU ticks of kernel threads (kthreadd and its children). */
+  kernel: number;
+  /** PSI "some" totals of the machine, µs. */
+  psi: Partial<Record<Resource, number>>;
+  lab?: LabUsage;
 }
 
-function snapshot(): Snapshot {
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal guest guest_nice; guest time is already in user.
-  const all = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+/** USER_HZ: /proc's tick, 100 on every Linux architecture hellobench runs on. */
+const TICK_NS = 1e7;
+
+/** CPU ticks (user + system) of kernel threads, from /proc/<pid>/stat. */
+function kernelTicks(): number {
+  let ticks = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let stat: string;
+    try { stat = readFileSync(`/proc/${d}/stat`, 'utf8'); } catch { continue; } // exited meanwhile
+    // The command name may hold spaces and parentheses: fields start after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (d === '2' || f[1] === '2') ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks;
+}
+
+export function snapshot(lab: LabUsageReader = () => undefined): Snapshot {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
   const psi: Snapshot['psi'] = {};
   for (const r of ['cpu', 'io', 'memory'] as const) {
     try {
@@ -86,7 +139,38 @@ function snapshot(): Snapshot {
       if (some) psi[r] = Number(some[1]);
     } catch { /* no PSI on this kernel (or psi=0): the other figures still count */ }
   }
-  return { ns: process.hrtime.bigint(), steal: cpu[7] ?? 0, all, psi };
+  const usage = lab();
+  return { ms: performance.now(), cpu, kernel: kernelTicks(), psi, ...(usage ? { lab: usage } : {}) };
+}
+
+/**
+ * Shares of the machine's CPU time between two snapshots, percent. Guest time is inside user;
+ * irq and softirq are left out of "busy" as the lab's own packets and disk interrupts land there.
+ */
+export function cpuShares(a: Snapshot, b: Snapshot): Pick<MachineFigures, 'steal_pct' | 'foreign_cpu_pct' | 'low_priority_cpu_pct' | 'competing_cpu_pct'> {
+  const d = b.cpu.map((v, i) => v - (a.cpu[i] ?? 0));
+  const all = d.reduce((x, y) => x + y, 0);
+  if (all <= 0) return {};
+  const [user = 0, nice = 0, system = 0, , , , , steal = 0] = d;
+  const share = (ns: number) => round(Math.min(100, Math.max(0, (ns / (all * TICK_NS)) * 100)));
+  const out: ReturnType<typeof cpuShares> = { steal_pct: share(steal * TICK_NS) };
+  if (!a.lab || !b.lab) return out;
+  const foreign = Math.max(0, (user + nice + system - (b.kernel - a.kernel)) * TICK_NS - (b.lab.cpu_ns - a.lab.cpu_ns));
+  const low = Math.min(foreign, nice * TICK_NS);
+  return { ...out, foreign_cpu_pct: share(foreign), low_priority_cpu_pct: share(low), competing_cpu_pct: share(foreign - low + THRESHOLDS.low_priority_weight * low) };
+}
+
+/** PSI shares between two snapshots: the lab's where its cgroup keeps them, else the machine's. */
+function pressures(a: Snapshot, b: Snapshot): Pick<MachineFigures, 'cpu_pressure_pct' | 'io_pressure_pct' | 'memory_pressure_pct' | 'pressure_of'> {
+  const lab = a.lab && b.lab && Object.keys(b.lab.pressure).length > 0;
+  const [pa, pb] = lab ? [a.lab!.pressure, b.lab!.pressure] : [a.psi, b.psi];
+  const wallUs = (b.ms - a.ms) * 1e3;
+  const out: ReturnType<typeof pressures> = {};
+  for (const [r, key] of [['cpu', 'cpu_pressure_pct'], ['io', 'io_pressure_pct'], ['memory', 'memory_pressure_pct']] as const) {
+    if (pa[r] !== undefined && pb[r] !== undefined && wallUs > 0) out[key] = round(((pb[r]! - pa[r]!) / wallUs) * 100);
+  }
+  if (Object.keys(out).length) out.pressure_of = lab ? 'lab' : 'machine';
+  return out;
 }
 
 const CANARY_DATA = Buffer.alloc(2 * 2 ** 20, 1);
@@ -101,55 +185,31 @@ export function canaryMs(): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-interface ProcCpu { ppid: number; ticks: number }
+/** The fastest of three: the lab's daemons, just restarted, may take one of them; a hog takes all. */
+const canaryOf3 = () => Math.min(canaryMs(), canaryMs(), canaryMs());
 
-/** CPU ticks (user + system) and parent of every process, from /proc/<pid>/stat. */
-export function processCpu(): Map<number, ProcCpu> {
-  const all = new Map<number, ProcCpu>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    let stat: string;
-    try { stat = readFileSync(`/proc/${d}/stat`, 'utf8'); } catch { continue; } // exited meanwhile
-    // The command name may hold spaces and parentheses: fields start after the last ')'.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    all.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
-  }
-  return all;
+/** Whether a check finds the machine busy: steal, competing CPU, or a canary slower than the calm reference's. */
+export function checkBusy(c: Omit<MachineCheck, 'busy'>, calmCanary: number | undefined, t = THRESHOLDS): string | undefined {
+  if (c.steal_pct !== undefined && c.steal_pct > t.steal_pct) return `CPU steal ${pct(c.steal_pct)} > ${t.steal_pct}%`;
+  if (c.competing_cpu_pct !== undefined && c.competing_cpu_pct > t.competing_cpu_pct) return `CPU taken outside the lab ${pct(c.competing_cpu_pct)} > ${t.competing_cpu_pct}%`;
+  if (calmCanary !== undefined && c.canary_ms > calmCanary * t.check_canary_ratio) return `canary ${(c.canary_ms / calmCanary).toFixed(2)}x the calm machine's > ${t.check_canary_ratio}x`;
+  return undefined;
 }
 
 /**
- * Ticks spent between two process tables by processes outside the lab. The lab is this
- * process and its descendants, and what descends from a process whose command line names the
- * lab's directory (the container shims, which leave containerd's tree).
+ * Watches the machine around each sample. One per run: the canary's fastest time and each cell's
+ * pressure reference are the run's; `calmCanary` is the machine's from earlier runs (reference.ts).
  */
-export function foreignTicks(a: Map<number, ProcCpu>, b: Map<number, ProcCpu>, labDir: string, self = process.pid): number {
-  const labs = new Map<number, boolean>([[self, true], [0, false], [1, false], [2, false]]);
-  const isLab = (pid: number): boolean => {
-    const known = labs.get(pid);
-    if (known !== undefined) return known;
-    let mine = false;
-    try { mine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(labDir); } catch { /* exited */ }
-    const p = b.get(pid)?.ppid;
-    if (!mine && p !== undefined) mine = isLab(p);
-    labs.set(pid, mine);
-    return mine;
-  };
-  let ticks = 0;
-  for (const [pid, now] of b) {
-    const d = now.ticks - (a.get(pid)?.ticks ?? 0);
-    if (d <= 0 || pid === 2 || now.ppid === 2 || isLab(pid)) continue;
-    ticks += d;
-  }
-  return ticks;
-}
-
-/** Watches the machine around each sample. One per run: the canary's fastest time and each cell's pressure reference are the run's. */
 export class MachineWatch {
   private fastest = Infinity;
-
-  /** `labDir`: the run's lab directory; processes naming it belong to the run. */
-  constructor(private readonly labDir = join(LAB_BASE, `lab-${process.pid}`)) {}
   private readonly seen = new Map<string, { calm: MachineFigures[]; marked: MachineFigures[] }>();
+
+  constructor(private readonly lab: LabUsageReader = () => undefined, private readonly calmCanary?: number) {}
+
+  /** The canary time samples are judged against: the calm machine's, or this run's fastest when that is faster. */
+  calm(): number {
+    return Math.min(this.fastest, this.calmCanary ?? Infinity);
+  }
 
   /**
    * The cell's reference pressure: the lowest its calm samples showed in this run (disturbance
@@ -182,36 +242,38 @@ export class MachineWatch {
     return why;
   }
 
-  /** Times the canary a few times so the first samples have a reference. */
-  calibrate(times = 5): number {
-    for (let i = 0; i < times; i++) this.fastest = Math.min(this.fastest, canaryMs());
-    return this.fastest;
+  /**
+   * The machine with the lab idle for `seconds`: canaries every 100 ms, and what others took
+   * meanwhile. Its canaries also set the run's fastest, so the first sample has a reference.
+   */
+  async check(beforeRound: number, seconds = 2): Promise<MachineCheck> {
+    const a = snapshot(this.lab);
+    const canaries: number[] = [];
+    while (performance.now() - a.ms < seconds * 1000) {
+      canaries.push(canaryOf3());
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const b = snapshot(this.lab);
+    const canary = median(canaries);
+    this.fastest = Math.min(this.fastest, ...canaries);
+    const { pressure_of: _, ...p } = pressures({ ...a, lab: undefined }, { ...b, lab: undefined });
+    const c: Omit<MachineCheck, 'busy'> = {
+      at: new Date().toISOString(), round: beforeRound, seconds: round((b.ms - a.ms) / 1000), canary_ms: round(canary),
+      ...cpuShares(a, b), ...(p.cpu_pressure_pct !== undefined ? { cpu_pressure_pct: p.cpu_pressure_pct } : {}),
+    };
+    const busy = checkBusy(c, this.calmCanary);
+    return { ...c, ...(busy ? { busy } : {}) };
   }
 
   /** Runs the canary and opens the sample's window; call the result when the sample ends. */
   begin(): () => MachineFigures {
-    // The fastest of three: the lab's daemons, just restarted, may take one of them; a hog takes all.
-    const canary = Math.min(canaryMs(), canaryMs(), canaryMs());
+    const canary = canaryOf3();
     this.fastest = Math.min(this.fastest, canary);
-    const fastest = this.fastest;
-    const procs = processCpu();
-    const a = snapshot();
+    const calm = this.calm();
+    const a = snapshot(this.lab);
     return () => {
-      const b = snapshot();
-      const foreign = foreignTicks(procs, processCpu(), this.labDir);
-      const wallUs = Number(b.ns - a.ns) / 1e3;
-      const share = (r: 'cpu' | 'io' | 'memory') =>
-        a.psi[r] !== undefined && b.psi[r] !== undefined && wallUs > 0 ? round(((b.psi[r]! - a.psi[r]!) / wallUs) * 100) : undefined;
-      const all = b.all - a.all;
-      const f: MachineFigures = {
-        ...(all > 0 ? { steal_pct: round(((b.steal - a.steal) / all) * 100), foreign_cpu_pct: round(Math.min(100, (foreign / all) * 100)) } : {}),
-        canary_ms: round(canary), canary_ratio: round(canary / fastest),
-      };
-      for (const [r, key] of [['cpu', 'cpu_pressure_pct'], ['io', 'io_pressure_pct'], ['memory', 'memory_pressure_pct']] as const) {
-        const v = share(r);
-        if (v !== undefined) f[key] = v;
-      }
-      return f;
+      const b = snapshot(this.lab);
+      return { ...cpuShares(a, b), ...pressures(a, b), canary_ms: round(canary), canary_ratio: round(canary / calm) };
     };
   }
 }

@@ -1,7 +1,9 @@
 // run: prepare what is missing, then measure every planned sample on a cold lab.
 import { join } from 'node:path';
 import { ORDERS, rounds, type Order } from '../bench/plan.ts';
-import { MachineWatch } from '../bench/machine.ts';
+import { MachineWatch, type MachineCheck } from '../bench/machine.ts';
+import { calmCanary, loadReference, saveReference, withChecks, type CalmCanary } from '../bench/reference.ts';
+import { runTrust } from '../stats/trust.ts';
 import { measureSample, type SampleJob } from '../bench/sampler.ts';
 import { FetchLog } from '../lab/fetchlog.ts';
 import { containerdBuild } from '../lab/containerd.ts';
@@ -151,6 +153,18 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
 
   await withLab({ containerd: options.containerd ?? '1.6', link, runtime }, async (lab) => {
     log(prior ? `resuming ${outDir}: ${samples.length} samples kept` : `results go to ${outDir}`);
+    // The machine on its own first: a run that starts on a busy one says so in its first lines.
+    const reference = loadReference();
+    const calm = calmCanary(reference);
+    const watch = new MachineWatch(() => lab.usage(), calm?.canary_ms);
+    const checks: MachineCheck[] = [];
+    const checkMachine = async (round: number) => {
+      const c = await watch.check(round);
+      checks.push(c);
+      meta.machine = { ...(calm ? { calm } : {}), checks: [...(prior?.meta.machine?.checks ?? []), ...checks] };
+      log(checkLine(c, calm));
+    };
+    await checkMachine(prior?.meta.rounds ?? 0);
     // Once the lab is ours (a refused run writes nothing), so that a run interrupted while it
     // prepares still says what it was; a resumed one's run.json changes only once it goes on.
     store = new SampleStore(outDir);
@@ -176,13 +190,12 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     const cells = workloads.reduce((n, w) => n + modes.filter((m) => imageOf(w.name, m.name)).length, 0);
     meta.planned_samples = cells * minRounds;
     writeMeta(outDir, meta);
-    const watch = new MachineWatch();
-    watch.calibrate();
     const fetches = new FetchLog(lab.registry.logFile);
     const order$ = rounds(workloads, modes, seed, order);
     const loopStart = performance.now();
     const takenBefore = samples.length;
     for (let round = 0; round < maxRounds && !aborted; round++) {
+      if (round > 0) await checkMachine(round);
       const triesOf = (x: { workload: Workload; mode: Mode }) => samples.filter((s) => s.round === round && s.workload === x.workload.name && s.mode === x.mode.name);
       // A resumed run takes only what its plan still lacks; a job's earlier tries count as retakes.
       const queue = order$.next().value.filter((x) => imageOf(x.workload.name, x.mode.name) && !jobDone(triesOf(x), keepDisturbed, MAX_RETAKES + 1));
@@ -220,6 +233,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     if (untilCi !== undefined && meta.unsure?.length && !aborted) {
       log(`--until-ci ${untilCi}: stopped at --max-samples ${maxRounds}; not within ±${untilCi}%: ${meta.unsure.map((u) => `${u.workload} ${u.mode}`).join(', ')}`);
     }
+    saveReference(withChecks(reference, checks));
   }, {
     onAbort: (why) => { aborted = why; },
     afterStop: async () => { if (store) await finish(`interrupted: ${aborted}`); },
@@ -236,10 +250,22 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
   // (an image that could not be prepared counts as failed); "could not run" is exit 2.
   const allowed = failedAllowed(opts.maxFailed, samples.length);
   const failed = bad.length + meta.prepare_failures.length;
-  const verdict = failed > allowed ? 'failed' : 'passed';
+  // A run whose samples were mostly set aside measured nothing, whatever failed or not.
+  const trust = runTrust(samples, keepDisturbed);
+  const verdict = failed > allowed ? 'failed' : trust.problem ? 'not measured' : 'passed';
   if (failed) log(`${failed} failed (${bad.length} sample(s), ${meta.prepare_failures.length} image(s) not prepared); --max-failed allows ${allowed}: ${verdict}`);
-  writeStepSummary(meta, samples.length, bad.length, disturbed, allowed, verdict, outDir);
-  return verdict === 'failed' ? 1 : 0;
+  if (trust.problem) log(`not measured: ${trust.problem}`);
+  writeStepSummary(meta, samples.length, bad.length, disturbed, allowed, trust.problem ? `${verdict} (${trust.problem})` : verdict, outDir);
+  return verdict === 'passed' ? 0 : 1;
+}
+
+/** A machine check in one line; a busy machine as a warning. */
+function checkLine(c: MachineCheck, calm: CalmCanary | undefined): string {
+  const when = c.round === 0 ? 'before the first round' : `before round ${c.round + 1}`;
+  const others = c.competing_cpu_pct === undefined ? '' : `, CPU of others ${c.foreign_cpu_pct?.toFixed(1)}% (${c.low_priority_cpu_pct?.toFixed(1)}% at low priority), ${c.competing_cpu_pct.toFixed(1)}% competing`;
+  const canary = `canary ${c.canary_ms.toFixed(2)} ms (${calm ? `calm machine ${calm.canary_ms.toFixed(2)} ms over ${calm.checks} checks` : 'no calm reference yet on this machine'})`;
+  return c.busy ? `warning: the machine is busy ${when}: ${c.busy}; ${canary}${others}; samples it slows are set aside and taken again`
+    : `machine ${when}: calm; ${canary}${others}`;
 }
 
 /** Under GitHub Actions, the run's counts in the job's summary (what a failed sample did not stop). */

@@ -1,6 +1,7 @@
 // The report's content, once, as plain data; markdown.ts and html.ts only lay it out.
 import { headline, type Cell, type Summary } from '../stats/summary.ts';
 import { THRESHOLDS } from '../bench/machine.ts';
+import { runTrust } from '../stats/trust.ts';
 import { systemOf } from '../systems/index.ts';
 import type { ReportInput } from './input.ts';
 import { describe } from '../lab/link.ts';
@@ -77,6 +78,7 @@ export function buildModel(input: ReportInput): ReportModel {
     rows: bad.map((s) => [s.workload, s.mode, String(s.round + 1), s.status, s.reason ?? '']),
   };
   const shaken = samples.filter((s) => s.status === 'ok' && s.disturbed);
+  const trust = runTrust(samples, summary.keep_disturbed);
   const disturbed: Table = {
     caption: `Ok samples taken while the machine was disturbed (${shaken.length} of ${samples.length}; ${summary.keep_disturbed ? 'kept in the statistics' : 'set aside'})`,
     header: ['image', 'mode', 'round', 'total (s)', 'why'],
@@ -89,6 +91,7 @@ export function buildModel(input: ReportInput): ReportModel {
       `${sh.workloads.join(', ')}: measured by ${sh.runner} (${sh.host.cpu}; ${describeHost(sh.host)}), ${sh.samples} samples, ${sh.outcome}${sh.link_measured ? `, link RTT ${sh.link_measured.rtt_ms.toFixed(1)} ms, ${(sh.link_measured.throughput_bps / 1e6).toFixed(1)} Mbit/s` : ''}`] as [string, string]),
     [meta.shards ? 'host (shard 1)' : 'host', `${meta.host.runner ? `${meta.host.runner}: ` : ''}${meta.host.cpu}, kernel ${meta.host.kernel}`],
     [meta.shards ? 'machine (shard 1)' : 'machine', describeHost(meta.host)],
+    ...(meta.machine ? [['machine checks', describeChecks(meta.machine)] as [string, string]] : []),
     ['link', describeLink(meta.link)],
     ['--containerd', String(meta.options.containerd ?? '1.6 (before --containerd existed)')],
     ['--runtime', `${runtimeOf(meta)}: ${RUNTIMES.find((r) => r.name === runtimeOf(meta))?.title ?? 'unknown to this hellobench'}`],
@@ -104,15 +107,24 @@ export function buildModel(input: ReportInput): ReportModel {
     `Phases at the ${p}th percentile of ok samples (linear interpolation); the total is ${summary.phases.join(' + ')} per sample, so its percentile is not the sum of the phase percentiles.`,
     'Only the total compares directly across modes: prefetching moves time between create and run.',
     `Confidence intervals: 95% percentile bootstrap of the median (2000 resamples, seed ${summary.seed}); speed-ups: of median(legacy) / median(mode), resampling both; paired speed-ups: the median of legacy / mode within each round, resampling the rounds.`,
-    `Disturbance: a sample is marked when, during it, CPU steal passed ${THRESHOLDS.steal_pct}%, processes outside the lab took over ${THRESHOLDS.foreign_cpu_pct}% of the machine's CPU, memory pressure (PSI "some", share of the sample's time) passed ${THRESHOLDS.memory_pressure_pct}%, CPU or I/O pressure passed the lowest of its image x mode's calm samples by ${THRESHOLDS.pressure_margin} points (at least ${THRESHOLDS.pressure_floor}%; I/O ${THRESHOLDS.io_pressure_unreferenced}% for a cell's first sample), or the CPU canary timed before it took over ${THRESHOLDS.canary_ratio}x its fastest of the run (another hellobench lab cannot run beside this one); ${summary.keep_disturbed ? 'marked samples are kept (--keep-disturbed)' : `${shaken.length} marked sample(s) are set aside (--keep-disturbed keeps them)`}.`,
+    `Disturbance: a sample is marked when, during it, CPU steal passed ${THRESHOLDS.steal_pct}%, processes outside the lab competed for over ${THRESHOLDS.competing_cpu_pct}% of the machine's CPU (the machine's CPU time less the lab's cgroup and kernel threads; time at low priority, nice > 0, weighed at ${THRESHOLDS.low_priority_weight}), memory pressure (PSI "some", share of the sample's time) passed ${THRESHOLDS.memory_pressure_pct}%, CPU or I/O pressure passed the lowest of its image x mode's calm samples by ${THRESHOLDS.pressure_margin} points (at least ${THRESHOLDS.pressure_floor}%; I/O ${THRESHOLDS.io_pressure_unreferenced}% for a cell's first sample), or the CPU canary timed before it took over ${THRESHOLDS.canary_ratio}x the calm machine's (the lower quartile of earlier runs' calm machine checks, or this run's fastest; another hellobench lab cannot run beside this one); ${summary.keep_disturbed ? 'marked samples are kept (--keep-disturbed)' : `${shaken.length} marked sample(s) are set aside (--keep-disturbed keeps them)`}.`,
     ...(meta?.unsure?.length ? [`--until-ci ${String(meta.options.until_ci)}: after ${meta.rounds} rounds, not within ±${String(meta.options.until_ci)}%: ${meta.unsure.map((u) => `${u.workload} ${u.mode} (${u.half_width_pct === undefined ? 'no counted sample' : `±${u.half_width_pct.toFixed(1)}%`}, n=${u.n})`).join('; ')}.`] : []),
     ...input.warnings,
   ];
   return {
     title: `hellobench: ${runtimeOf(meta) === 'cri' ? 'pod start-up through CRI' : 'container start-up'}${meta ? `, run ${meta.run_id}` : ''}`,
-    headline: speedupText(summary), tables, failures, disturbed, finding, environment, reproduce, notes,
+    headline: [...(trust.problem ? [`Not a measurement: ${trust.problem}.`] : []), ...speedupText(summary)], tables, failures, disturbed, finding, environment, reproduce, notes,
     ...(fidelityRows.length ? { fidelity: fidelityTable(fidelityRows, meta!.link) } : {}),
   };
+}
+
+/** The machine with the lab idle before each round, against its calm reference. */
+function describeChecks(m: NonNullable<RunMeta['machine']>): string {
+  const busy = m.checks.filter((c) => c.busy);
+  const canaries = m.checks.map((c) => c.canary_ms).sort((a, b) => a - b);
+  const mid = canaries.length ? canaries[Math.floor(canaries.length / 2)]!.toFixed(2) : '-';
+  const calm = m.calm ? `the calm machine's ${m.calm.canary_ms.toFixed(2)} ms (${m.calm.checks} earlier checks)` : 'no calm reference (the first run on this machine)';
+  return `${m.checks.length} check(s) before rounds, ${busy.length} busy${busy.length ? ` (${busy[0]!.busy})` : ''}; canary ${mid} ms (median) against ${calm}`;
 }
 
 function describeLink(link: RunMeta['link']): string {

@@ -83,6 +83,25 @@ export const ShardPartSchema = z.object({
 });
 export type ShardPart = z.infer<typeof ShardPartSchema>;
 
+/** A machine check (src/bench/machine.ts): the machine with the lab idle, before a round. */
+export const MachineCheckSchema = z.object({
+  at: z.string(),
+  /** The round it came before (0-based). */
+  round: z.number().int(),
+  seconds: z.number(),
+  /** Median of the canaries timed during the check, ms. */
+  canary_ms: z.number(),
+  steal_pct: z.number().optional(),
+  foreign_cpu_pct: z.number().optional(),
+  low_priority_cpu_pct: z.number().optional(),
+  competing_cpu_pct: z.number().optional(),
+  /** The whole machine's CPU pressure over the check. */
+  cpu_pressure_pct: z.number().optional(),
+  /** Why the machine counted as busy (the first figure over its threshold), against the calm reference. */
+  busy: z.string().optional(),
+});
+export type MachineCheck = z.infer<typeof MachineCheckSchema>;
+
 export const RunMetaSchema = z.object({
   format: z.number().int(),
   run_id: z.string(),
@@ -117,6 +136,14 @@ export const RunMetaSchema = z.object({
   resumed_at: z.array(z.string()).optional(),
   /** A merged result set: its shards. */
   shards: z.array(ShardPartSchema).optional(),
+  /**
+   * The machine on its own: the calm canary from earlier runs on it (absent on a machine's first
+   * run) and the checks before each round. Absent in runs from before the checks.
+   */
+  machine: z.object({
+    calm: z.object({ canary_ms: z.number(), checks: z.number().int() }).optional(),
+    checks: z.array(MachineCheckSchema),
+  }).optional(),
 });
 export type RunMeta = z.infer<typeof RunMetaSchema>;
 

@@ -84,6 +84,18 @@ test('smoke catalogue: every mode of every system gives ok samples, lazy ones re
   }
   const meta = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
   assert.equal(meta.outcome, 'complete');
+  // The machine was checked on its own before the round, and each sample's CPU of others is
+  // the machine's less the lab's own cgroup (the lab spins the CPU in every sample: were it
+  // counted as others', calm samples would be set aside).
+  assert.equal(meta.machine.checks.length, 1);
+  assert.ok(meta.machine.checks[0].canary_ms > 0 && meta.machine.checks[0].competing_cpu_pct !== undefined, JSON.stringify(meta.machine));
+  assert.match(r.stderr, /^(machine before the first round: calm|warning: the machine is busy before the first round)/m);
+  for (const s of samples) {
+    assert.ok(s.machine!.competing_cpu_pct !== undefined, `${s.workload}/${s.mode}: ${JSON.stringify(s.machine)}`);
+    assert.ok(['lab', 'machine'].includes(s.machine!.pressure_of!), `${s.workload}/${s.mode}: pressure of ${s.machine!.pressure_of}`);
+  }
+  const others = median(samples.map((s) => s.machine!.competing_cpu_pct!));
+  assert.ok(others < 15, `median CPU of others ${others}%: the lab's own work is counted as others'`);
   // The default link (wan) was probed; legacy pulls cannot beat size / bandwidth + RTTs.
   assert.equal(meta.link.profile, 'wan');
   assert.ok(Math.abs(meta.link.measured.throughput_bps / 100e6 - 1) < 0.25, `throughput ${meta.link.measured.throughput_bps}`);
