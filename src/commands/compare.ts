@@ -6,7 +6,7 @@ import type { Table } from '../report/model.ts';
 import { writeExports, type Exporter } from '../report/exporter.ts';
 import { UsageError } from './errors.ts';
 import { runtimeOf } from '../results/metadata.ts';
-import { compareRuns, MACHINE_SHIFT, machineShift, MIN_CHANGE, type Change, type MachineShift } from '../stats/compare.ts';
+import { compareRuns, MACHINE_SHIFT, machineDiffered, machineShift, MIN_BYTES_CHANGE, MIN_CHANGE, type Change, type MachineShift } from '../stats/compare.ts';
 
 const test = (minChange: number, keep: boolean) => `A change is marked only when the 95% bootstrap interval of median(new total) / median(base total), resampling both runs (2000 resamples), excludes 1, and the change of the median is at least ${(minChange * 100).toFixed(0)}%. ${keep ? 'Disturbed samples are kept.' : 'Samples taken while the machine was disturbed are left out.'}`;
 
@@ -17,7 +17,8 @@ function table(changes: Change[]): Table {
     header: ['image', 'mode', 'base', 'new', 'change', '95% CI of change', 'verdict'],
     rows: changes.map((c) => [c.workload, c.mode, `${f(c.base?.median)} (n=${c.base?.n ?? 0})`, `${f(c.next?.median)} (n=${c.next?.n ?? 0})`,
       c.ratio === undefined ? '-' : `${((c.ratio - 1) * 100).toFixed(1)}%`,
-      c.ci ? `${((c.ci[0] - 1) * 100).toFixed(1)}% .. ${((c.ci[1] - 1) * 100).toFixed(1)}%` : '-', c.verdict]),
+      c.ci ? `${((c.ci[0] - 1) * 100).toFixed(1)}% .. ${((c.ci[1] - 1) * 100).toFixed(1)}%` : '-',
+      c.bytes ? `${c.verdict} (bytes fetched ${(c.bytes.base / 1e6).toFixed(1)} -> ${(c.bytes.next / 1e6).toFixed(1)} MB)` : c.verdict]),
   };
 }
 
@@ -55,12 +56,15 @@ export async function compareCommand(baseDir: string, newDir: string, opts: { ou
   // A pod start (CRI) has a sandbox phase a ctr start lacks: a "regression" between them is the runtime's.
   const [rb, rn] = [runtimeOf(base.meta), runtimeOf(next.meta)];
   if (rb !== rn && !opts.acrossRuntimes) throw new UsageError(`compare: ${baseDir} ran --runtime ${rb} and ${newDir} --runtime ${rn}: their times measure different start-ups; pass --across-runtimes to compare them anyway`);
-  const changes = compareRuns(base.samples, next.samples, { minChange, workloads: base.summary.workloads, keepDisturbed });
+  const differed = machineDiffered(base.samples, next.samples, { base: base.meta?.machine, next: next.meta?.machine }, keepDisturbed);
+  const changes = compareRuns(base.samples, next.samples, { minChange, workloads: base.summary.workloads, keepDisturbed, ...(differed ? { machineDiffered: differed } : {}) });
   const count = (v: Change['verdict']) => changes.filter((c) => c.verdict === v).length;
-  const verdict = `${count('regression')} regression(s), ${count('improvement')} improvement(s), ${count('no change')} without a change beyond the noise`;
+  const verdict = differed
+    ? `The machines differed (${differed}): times are not compared. By bytes fetched: ${count('regression')} regression(s), ${count('improvement')} improvement(s), ${count('machine differed')} the same within ${MIN_BYTES_CHANGE * 100}%`
+    : `${count('regression')} regression(s), ${count('improvement')} improvement(s), ${count('no change')} without a change beyond the noise`;
   const across = rb !== rn ? ` Runtimes differ (base ${rb}, new ${rn}; --across-runtimes): the totals include different phases.` : '';
   const machine = machineShift(base.samples, next.samples, keepDisturbed);
-  const view: CompareView = { baseDir, newDir, changes, verdict, test: test(minChange, keepDisturbed) + across, machine, machineNote: machineNote(machine) };
+  const view: CompareView = { baseDir, newDir, changes, verdict, test: test(minChange, keepDisturbed) + across, machine, machineNote: differed ? '' : machineNote(machine) };
   const out = opts.out ?? newDir;
   const files = await writeExports(out, COMPARE_EXPORTERS, view);
   process.stdout.write(`${markdown(view)}\n`);

@@ -47,8 +47,9 @@ export function mergeMeta(shards: readonly Shard[]): RunMeta {
   }));
   const unfinished = parts.filter((p) => p.outcome !== 'complete');
   const finished = parts.map((p) => p.finished_at).filter((f): f is string => f !== undefined).sort();
+  const { machine: _, ...common } = first;
   return {
-    ...first,
+    ...common,
     run_id: [...shards.map((s) => s.meta.run_id)].sort()[0]!,
     started_at: [...shards.map((s) => s.meta.started_at)].sort()[0]!,
     ...(finished.length === parts.length ? { finished_at: finished.at(-1)! } : {}),
@@ -61,6 +62,8 @@ export function mergeMeta(shards: readonly Shard[]): RunMeta {
     prepared: shards.flatMap((s) => s.meta.prepared),
     prepare_failures: shards.flatMap((s) => s.meta.prepare_failures),
     shards: parts,
+    // Every shard's checks (runners of one kind); each shard's calm reference was its own machine's.
+    ...(shards.some((s) => s.meta.machine) ? { machine: { checks: shards.flatMap((s) => s.meta.machine?.checks ?? []) } } : {}),
   };
 }
 

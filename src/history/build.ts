@@ -5,7 +5,9 @@ import { UserError } from '../errors.ts';
 import { loadReportInput } from '../report/input.ts';
 import type { HostInfo } from '../results/metadata.ts';
 import type { Sample } from '../results/sample.ts';
-import { compareRuns, type Change } from '../stats/compare.ts';
+import { compareRuns, machineDiffered, type Change } from '../stats/compare.ts';
+import { THRESHOLDS } from '../bench/machine.ts';
+import { quantile, median } from 'simple-statistics';
 import { orderModes } from '../systems/index.ts';
 import type { RunRef } from './runs.ts';
 
@@ -32,6 +34,14 @@ export interface HistoryRun {
   /** The run `changes` are against: the previous one over the same link; absent for the first of its link. */
   compared_with?: string;
   changes: Change[];
+  /**
+   * The machine on its own before the run's rounds, against the calm machine of its kind over
+   * every run of the history (CI runners are new machines each run: their reference lives here).
+   * Absent in runs from before the checks.
+   */
+  machine?: { checks: number; busy: number; canary_ms: number; calm_ms: number; slow?: string };
+  /** Why the run's machine and its predecessor's differed too much to compare their times (cells then judged by bytes). */
+  machine_differed?: string;
 }
 
 export interface History {
@@ -45,10 +55,37 @@ export interface History {
   warnings: string[];
 }
 
+/** The kind of machine a calm canary belongs to: CPU model and count (as bench/reference.ts keys it, without the host's name). */
+const kindOf = (r: RunRef) => `${r.meta.host.cpu}\0${r.meta.host.cores}`;
+
+/** The calm canary per kind of machine: the lower quartile of every calm check the runs hold. */
+function calmByKind(refs: readonly RunRef[]): Map<string, number> {
+  const canaries = new Map<string, number[]>();
+  for (const r of refs) {
+    const calm = (r.meta.machine?.checks ?? []).filter((c) => !c.busy).map((c) => c.canary_ms);
+    if (calm.length) canaries.set(kindOf(r), [...(canaries.get(kindOf(r)) ?? []), ...calm]);
+  }
+  return new Map([...canaries].map(([k, v]) => [k, quantile(v, 0.25)]));
+}
+
+/** A run's checks against the calm machine of its kind. */
+function runMachine(r: RunRef, calm: Map<string, number>): HistoryRun['machine'] {
+  const checks = r.meta.machine?.checks ?? [];
+  const calmMs = calm.get(kindOf(r));
+  if (!checks.length || calmMs === undefined) return undefined;
+  const canary = median(checks.map((c) => c.canary_ms));
+  const ratio = canary / calmMs;
+  const slow = ratio > THRESHOLDS.check_canary_ratio ? `its checks' canary was ${ratio.toFixed(2)}x the calm ${r.meta.host.cpu}'s over the history (> ${THRESHOLDS.check_canary_ratio}x)` : undefined;
+  return { checks: checks.length, busy: checks.filter((c) => c.busy).length, canary_ms: round(canary), calm_ms: round(calmMs), ...(slow ? { slow } : {}) };
+}
+
+const round = (v: number) => Math.round(v * 100) / 100;
+
 export function buildHistory(refs: readonly RunRef[], opts: { minChange: number; keepDisturbed: boolean; warnings?: string[] }): History {
   const runs: HistoryRun[] = [];
   const warnings = [...(opts.warnings ?? [])];
-  const lastOfLink = new Map<string, { run_id: string; samples: Sample[]; workloads: string[] }>();
+  const calm = calmByKind(refs);
+  const lastOfLink = new Map<string, { run_id: string; samples: Sample[]; workloads: string[]; machine: { checks?: NonNullable<RunRef['meta']['machine']>['checks']; slow?: string } }>();
   for (const ref of refs) {
     let input;
     try {
@@ -61,8 +98,11 @@ export function buildHistory(refs: readonly RunRef[], opts: { minChange: number;
     warnings.push(...input.warnings);
     const { meta } = ref;
     const prev = lastOfLink.get(ref.link);
-    const changes = prev ? compareRuns(prev.samples, input.samples, { minChange: opts.minChange, workloads: prev.workloads, keepDisturbed: opts.keepDisturbed }) : [];
-    lastOfLink.set(ref.link, { run_id: meta.run_id, samples: input.samples, workloads: input.summary.workloads });
+    const machine = runMachine(ref, calm);
+    const own = { ...(meta.machine ? { checks: meta.machine.checks } : {}), ...(machine?.slow ? { slow: machine.slow } : {}) };
+    const differed = prev && machineDiffered(prev.samples, input.samples, { base: prev.machine, next: own }, opts.keepDisturbed);
+    const changes = prev ? compareRuns(prev.samples, input.samples, { minChange: opts.minChange, workloads: prev.workloads, keepDisturbed: opts.keepDisturbed, ...(differed ? { machineDiffered: differed } : {}) }) : [];
+    lastOfLink.set(ref.link, { run_id: meta.run_id, samples: input.samples, workloads: input.summary.workloads, machine: own });
     runs.push({
       run_id: meta.run_id, dir: ref.dir, started_at: meta.started_at, outcome: meta.outcome, link: ref.link,
       ...(meta.options.containerd ? { containerd: meta.options.containerd } : {}),
@@ -77,6 +117,8 @@ export function buildHistory(refs: readonly RunRef[], opts: { minChange: number;
       speedups: input.summary.speedups.map((s) => ({ workload: s.workload, mode: s.mode, factor: s.factor, ci: s.ci })),
       ...(prev ? { compared_with: prev.run_id } : {}),
       changes,
+      ...(machine ? { machine } : {}),
+      ...(differed ? { machine_differed: differed } : {}),
     });
   }
   return { format: HISTORY_FORMAT, generated_at: new Date().toISOString(), min_change: opts.minChange, keep_disturbed: opts.keepDisturbed, runs, warnings };

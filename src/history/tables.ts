@@ -5,8 +5,9 @@ import type { Change } from '../stats/compare.ts';
 import { flagged, latest, type History, type HistoryRun } from './build.ts';
 
 const pct = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
-export const changeText = (c: Change) => (c.ratio === undefined ? '-' : pct(c.ratio));
-export const ciText = (c: Change, sep = ' .. ') => (c.ci ? `${pct(c.ci[0])}${sep}${pct(c.ci[1])}` : '-');
+/** A change judged by bytes (the machines differed) shows the bytes' change; its time would mislead. */
+export const changeText = (c: Change) => (c.basis === 'bytes' && c.bytes ? `bytes fetched ${pct(c.bytes.ratio)}` : c.ratio === undefined ? '-' : pct(c.ratio));
+export const ciText = (c: Change, sep = ' .. ') => (c.basis !== 'bytes' && c.ci ? `${pct(c.ci[0])}${sep}${pct(c.ci[1])}` : '-');
 const sec = (v?: number) => (v === undefined ? '-' : v.toFixed(3));
 const when = (iso: string) => iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
 
@@ -30,6 +31,9 @@ export function verdictLine(h: History): string {
   if (!r.compared_with) return `Latest run ${r.run_id} (${r.link}) has no earlier run over its link to compare with.`;
   const same = r.changes.filter((c) => c.verdict === 'no change').length;
   const unlike = unlikeMachine(h, r);
+  if (r.machine_differed) {
+    return `Latest run ${r.run_id} against ${r.compared_with} (${r.link}): the machines differed (${r.machine_differed}), so times are not compared; by bytes fetched, ${flagged(r, 'regression').length} regression(s), ${flagged(r, 'improvement').length} improvement(s), ${r.changes.filter((c) => c.verdict === 'machine differed').length} the same.`;
+  }
   return `Latest run ${r.run_id} against ${r.compared_with} (${r.link}): ${flagged(r, 'regression').length} regression(s), ${flagged(r, 'improvement').length} improvement(s), ${same} image x mode(s) without a change beyond the noise.${unlike ? ` The two ran on unlike machines (${hostKind(r.host)}; ${unlike.run_id}: ${hostKind(unlike.host)}): a change may be the machine's.` : ''}`;
 }
 
@@ -37,7 +41,7 @@ export function verdictLine(h: History): string {
 export function latestChanges(h: History): Table {
   const r = latest(h)!;
   return {
-    caption: `Changes of the total in ${r.run_id} against ${r.compared_with ?? '-'} (median seconds)`,
+    caption: `Changes ${r.machine_differed ? 'of the bytes fetched (the machines differed)' : 'of the total'} in ${r.run_id} against ${r.compared_with ?? '-'} (median seconds)`,
     header: ['image', 'mode', 'before', 'now', 'change', '95% CI of change', 'verdict'],
     rows: [...flagged(r, 'regression'), ...flagged(r, 'improvement')].map((c) => [c.workload, c.mode, sec(c.base?.median), sec(c.next?.median), changeText(c), ciText(c), c.verdict]),
   };
@@ -51,7 +55,7 @@ export function runsTable(h: History): Table {
     return [r.run_id, when(r.started_at), r.link, String(flagged(r, 'regression').length), String(flagged(r, 'improvement').length),
       r.compared_with ?? '- (first over its link)', `${r.n_samples}${r.outcome === 'complete' ? '' : ` (${r.outcome})`}`, `${images} x ${modes}`,
       r.containerd ?? '1.6', r.catalogue, r.commit ?? '-',
-      `${describeHost(r.host)}${unlikeMachine(h, r) ? `; unlike ${r.compared_with}'s machine` : ''}`];
+      `${describeHost(r.host)}${unlikeMachine(h, r) ? `; unlike ${r.compared_with}'s machine` : ''}${r.machine ? `; canary ${r.machine.canary_ms.toFixed(2)} ms (calm ${r.machine.calm_ms.toFixed(2)}), ${r.machine.busy} of ${r.machine.checks} checks busy` : ''}${r.machine_differed ? `; machine differed from ${r.compared_with}'s: times not compared` : ''}`];
   };
   return {
     caption: `Runs (${h.runs.length}), newest first`,

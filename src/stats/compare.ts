@@ -5,9 +5,10 @@
 import { median } from 'simple-statistics';
 import { orderModes } from '../systems/index.ts';
 import { counted, type Sample } from '../results/sample.ts';
+import type { MachineCheck } from '../results/metadata.ts';
 import { ratioCI, stream } from './summary.ts';
 
-export type Verdict = 'regression' | 'improvement' | 'no change' | 'missing';
+export type Verdict = 'regression' | 'improvement' | 'no change' | 'machine differed' | 'missing';
 
 export interface Change {
   workload: string;
@@ -18,6 +19,10 @@ export interface Change {
   ratio?: number;
   ci?: [number, number];
   verdict: Verdict;
+  /** Where the machines differed: the median bytes fetched per sample, which do not depend on time. */
+  bytes?: { base: number; next: number; ratio: number };
+  /** What the verdict rests on: the total time, or (machines differed) the bytes fetched. */
+  basis?: 'time' | 'bytes';
 }
 
 /** Counted totals per `workload\0mode`, in one pass (not one pass per cell). */
@@ -36,11 +41,30 @@ function totalsByCell(samples: readonly Sample[], keep: boolean): Map<string, nu
 /** Smallest relative change of the median that is reported (5%). */
 export const MIN_CHANGE = 0.05;
 
-export function compareRuns(base: readonly Sample[], next: readonly Sample[], opts: { seed?: number; minChange?: number; workloads?: string[]; keepDisturbed?: boolean } = {}): Change[] {
+/** Bytes fetched for a fixed image and workload vary by a few requests: a 5% change is the system's. */
+export const MIN_BYTES_CHANGE = 0.05;
+
+/** Median bytes fetched per `workload\0mode` over ok samples (a disturbed sample fetched what a calm one did). */
+function bytesByCell(samples: readonly Sample[]): Map<string, number> {
+  const lists = new Map<string, number[]>();
+  for (const s of samples) {
+    if (s.status !== 'ok') continue;
+    const k = `${s.workload}\0${s.mode}`;
+    lists.set(k, [...(lists.get(k) ?? []), s.bytes_fetched.total]);
+  }
+  return new Map([...lists].map(([k, v]) => [k, median(v)]));
+}
+
+/**
+ * `machineDiffered`: why the two runs' machines are too unlike for their times to be compared
+ * (see machineDiffered); each cell is then judged by its bytes fetched alone.
+ */
+export function compareRuns(base: readonly Sample[], next: readonly Sample[], opts: { seed?: number; minChange?: number; workloads?: string[]; keepDisturbed?: boolean; machineDiffered?: string } = {}): Change[] {
   const minChange = opts.minChange ?? MIN_CHANGE;
   const keep = opts.keepDisturbed ?? false;
   const baseTotals = totalsByCell(base, keep);
   const nextTotals = totalsByCell(next, keep);
+  const [baseBytes, nextBytes] = opts.machineDiffered ? [bytesByCell(base), bytesByCell(next)] : [new Map<string, number>(), new Map<string, number>()];
   const keys = new Map<string, [string, string]>();
   for (const s of [...base, ...next]) keys.set(`${s.workload}\0${s.mode}`, [s.workload, s.mode]);
   const workloadOrder = [...new Set([...(opts.workloads ?? []), ...base.map((s) => s.workload), ...next.map((s) => s.workload)])];
@@ -59,6 +83,15 @@ export function compareRuns(base: readonly Sample[], next: readonly Sample[], op
       change.ci = ratioCI(b, a, stream(opts.seed ?? 1, workload, mode, 'change'));
       const big = Math.abs(change.ratio - 1) >= minChange;
       change.verdict = big && change.ci[0] > 1 ? 'regression' : big && change.ci[1] < 1 ? 'improvement' : 'no change';
+      change.basis = 'time';
+    }
+    const [ba, bb] = [baseBytes.get(`${workload}\0${mode}`), nextBytes.get(`${workload}\0${mode}`)];
+    if (opts.machineDiffered && ba !== undefined && bb !== undefined) {
+      // Time says nothing of the system here; bytes still do (change > MIN_BYTES_CHANGE).
+      const ratio = ba > 0 ? bb / ba : bb > 0 ? Infinity : 1;
+      change.bytes = { base: ba, next: bb, ratio };
+      change.basis = 'bytes';
+      change.verdict = ratio - 1 > MIN_BYTES_CHANGE ? 'regression' : 1 - ratio > MIN_BYTES_CHANGE ? 'improvement' : 'machine differed';
     }
     out.push(change);
   }
@@ -91,4 +124,32 @@ export function machineShift(base: readonly Sample[], next: readonly Sample[], k
   if (!a.length || !b.length) return undefined;
   const m = { base: median(a), next: median(b) };
   return { ...m, ratio: m.next / m.base };
+}
+
+/**
+ * Beyond this shift of the median canary, two runs' machines differ too much for their times to
+ * be compared: totals move about half as much as the canary and some cells more, so a 10% shift
+ * moves cells past the 5% a change needs (docs/noisy-machines.md).
+ */
+export const MACHINE_DIFFERED = 0.1;
+
+/** What a run says of its machine: its checks before rounds (run.json) and any verdict from outside it (history). */
+export interface RunMachine {
+  checks?: readonly MachineCheck[];
+  /** Set by history when the run's canary was slow against the calm machine of every run it holds. */
+  slow?: string;
+}
+
+/** Why two runs' machines differed beyond what their times can be compared across, or undefined. */
+export function machineDiffered(base: readonly Sample[], next: readonly Sample[], machines: { base?: RunMachine; next?: RunMachine } = {}, keepDisturbed = false): string | undefined {
+  const shift = machineShift(base, next, keepDisturbed);
+  if (shift && Math.abs(shift.ratio - 1) >= MACHINE_DIFFERED) {
+    return `the machine's canary took ${shift.base.toFixed(2)} ms in base and ${shift.next.toFixed(2)} ms in new (${shift.ratio > 1 ? '+' : ''}${((shift.ratio - 1) * 100).toFixed(0)}%, beyond ±${MACHINE_DIFFERED * 100}%)`;
+  }
+  for (const [name, m] of [['base', machines.base], ['new', machines.next]] as const) {
+    if (m?.slow) return `${name}: ${m.slow}`;
+    const busy = m?.checks?.filter((c) => c.busy) ?? [];
+    if (m?.checks?.length && busy.length * 2 > m.checks.length) return `the machine was busy before ${busy.length} of ${m.checks.length} rounds of ${name} (${busy[0]!.busy})`;
+  }
+  return undefined;
 }
