@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
+import { stopOnSignal } from './interrupt.ts';
 import { median } from 'simple-statistics';
 
 const root = resolve(import.meta.dirname, '..');
@@ -35,15 +36,7 @@ function stopLoad(): void {
   rmSync(hogFile, { force: true });
 }
 let run: ResultPromise | undefined;
-let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    interrupted = true;
-    stopLoad();
-    if (run) run.kill(sig); // the lab tears itself down on the signal; we exit when it has
-    else process.exit(130);
-  });
-}
+const signals = stopOnSignal(stopLoad, () => run);
 
 async function diskWriter(): Promise<void> {
   // 256 MiB rewritten with O_DIRECT, so the writes reach the disk rather than the page cache.
@@ -63,7 +56,7 @@ async function hellobenchRun(name: string, during?: (dir: string, ended: () => b
   await during?.(dir, () => ended);
   const r = await done;
   run = undefined;
-  if (interrupted) process.exit(130);
+  if (signals.interrupted()) process.exit(130);
   if (r.exitCode !== 0) throw new Error(`disturbance: the ${name} run ended with status ${r.exitCode}; see ${dir}`);
   return dir;
 }

@@ -14,6 +14,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execa, type ResultPromise } from 'execa';
+import { stopOnSignal } from './interrupt.ts';
+import { disturbanceKind } from '../src/bench/machine.ts';
 import { median } from 'simple-statistics';
 
 const root = resolve(import.meta.dirname, '..');
@@ -52,15 +54,7 @@ function stopLoad(): void {
   for (const p of procs) p.kill('SIGKILL');
 }
 let run: ResultPromise | undefined;
-let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    interrupted = true;
-    stopLoad();
-    if (run) run.kill(sig); // the lab tears itself down on the signal; we exit when it has
-    else process.exit(130);
-  });
-}
+const signals = stopOnSignal(stopLoad, () => run);
 
 async function hellobenchRun(name: string): Promise<{ dir: string; status: number; last: string }> {
   const dir = join(out, name);
@@ -70,7 +64,7 @@ async function hellobenchRun(name: string): Promise<{ dir: string; status: numbe
   run.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
   const r = await run;
   run = undefined;
-  if (interrupted) process.exit(130);
+  if (signals.interrupted()) process.exit(130);
   const lines = String(r.stderr).split('\n').filter(Boolean);
   return { dir, status: r.exitCode ?? -1, last: lines.find((l) => l.startsWith('not measured')) ?? lines.at(-1) ?? '' };
 }
@@ -101,7 +95,7 @@ for (const load of ['calm', ...chosen] as const) {
   const ok = samples.filter((s) => s.status === 'ok');
   const aside = ok.filter((s) => s.disturbed);
   const kinds = new Map<string, number>();
-  for (const s of aside) { const k = s.disturbed!.split(/\s+\d/)[0]!; kinds.set(k, (kinds.get(k) ?? 0) + 1); }
+  for (const s of aside) { const k = disturbanceKind(s.disturbed!); kinds.set(k, (kinds.get(k) ?? 0) + 1); }
   const fig = (k: string) => ok.flatMap((s) => (s.machine?.[k] === undefined ? [] : [s.machine[k]!]));
   report.push(`\n## ${load}: exit ${r.status}; ${r.last}`,
     `${samples.length} samples, ${ok.length} ok, ${aside.length} set aside (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'})`,

@@ -2,6 +2,7 @@
 import { headline, type Cell, type Summary } from '../stats/summary.ts';
 import { THRESHOLDS } from '../bench/machine.ts';
 import { runTrust } from '../stats/trust.ts';
+import { median } from 'simple-statistics';
 import { systemOf } from '../systems/index.ts';
 import type { ReportInput } from './input.ts';
 import { describe } from '../lab/link.ts';
@@ -121,8 +122,7 @@ export function buildModel(input: ReportInput): ReportModel {
 /** The machine with the lab idle before each round, against its calm reference. */
 function describeChecks(m: NonNullable<RunMeta['machine']>): string {
   const busy = m.checks.filter((c) => c.busy);
-  const canaries = m.checks.map((c) => c.canary_ms).sort((a, b) => a - b);
-  const mid = canaries.length ? canaries[Math.floor(canaries.length / 2)]!.toFixed(2) : '-';
+  const mid = m.checks.length ? median(m.checks.map((c) => c.canary_ms)).toFixed(2) : '-';
   const calm = m.calm ? `the calm machine's ${m.calm.canary_ms.toFixed(2)} ms (${m.calm.checks} earlier checks)` : 'no calm reference (the first run on this machine)';
   return `${m.checks.length} check(s) before rounds, ${busy.length} busy${busy.length ? ` (${busy[0]!.busy})` : ''}; canary ${mid} ms (median) against ${calm}`;
 }
