@@ -6,40 +6,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { median } from 'simple-statistics';
 import type { LabUsage, Resource } from '../lab/accounting.ts';
-import type { MachineCheck } from '../results/metadata.ts';
+import type { MachineCheck, MachineFigures } from '../results/machine.ts';
 
-export type { MachineCheck };
-
-/** Per-sample figures, all over the sample's own window (pull start to run end). */
-export interface MachineFigures {
-  /** CPU time the hypervisor gave to others, as a share of the machine's CPU time, percent. */
-  steal_pct?: number;
-  /**
-   * Share of wall time in which some task stalled waiting for the resource (PSI "some"), percent:
-   * the lab's own tasks where the kernel keeps pressure per cgroup (`pressure_of: 'lab'`), else
-   * the whole machine's.
-   */
-  cpu_pressure_pct?: number;
-  io_pressure_pct?: number;
-  memory_pressure_pct?: number;
-  pressure_of?: 'lab' | 'machine';
-  /**
-   * CPU time taken outside the lab, as a share of the machine's CPU time, percent: the machine's
-   * busy time less the lab's cgroup (hellobench, its daemons, their containers) and kernel
-   * threads (they work for everyone). Processes that start and end inside the sample count.
-   */
-  foreign_cpu_pct?: number;
-  /** The part of it run at low priority (nice > 0). */
-  low_priority_cpu_pct?: number;
-  /**
-   * What competed with the lab: foreign CPU at normal priority, plus low-priority CPU weighed by
-   * THRESHOLDS.low_priority_weight. The disturbance verdict reads this.
-   */
-  competing_cpu_pct?: number;
-  /** A fixed CPU load timed just before the sample, in ms, and its ratio to the calm machine's (see MachineWatch.calm). */
-  canary_ms: number;
-  canary_ratio: number;
-}
+export type { MachineCheck, MachineFigures };
 
 /**
  * Thresholds, set from runs on a 2-core VM with and without loads beside the lab

@@ -2,28 +2,7 @@
 // can be replayed. `shuffled`: the whole round shuffled, so drift spreads evenly over every
 // cell. `blocked`: an image's modes back to back (the images' order and the modes' order within
 // each block shuffled anew), so a speed-up compares samples taken a minute apart, not a round.
-
-/** mulberry32: a small, well-distributed 32-bit PRNG; returns floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Fisher-Yates shuffle into a new array. */
-export function shuffle<T>(items: readonly T[], rand: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
+import { prng, shuffle } from '../util/random.ts';
 
 export interface Planned<W, M> { workload: W; mode: M; round: number }
 
@@ -31,7 +10,7 @@ export const ORDERS = ['blocked', 'shuffled'] as const;
 export type Order = (typeof ORDERS)[number];
 /**
  * Shuffled: on a 2-core VM it gave the narrowest speed-up intervals of the three default runs
- * of scripts/stability.sh (docs/noisy-machines.md, "How stable the numbers are"); with disturbed samples set
+ * of experiments/stability.sh (docs/noisy-machines.md, "How stable the numbers are"); with disturbed samples set
  * aside, little drift is left for blocked pairs to cancel.
  */
 export const DEFAULT_ORDER: Order = 'shuffled';

@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Workload } from '../catalog/schema.ts';
-import type { RunCliOptions } from '../commands/run.ts';
 import { UserError } from '../errors.ts';
 import { readMeta, type RunMeta, type RunOptions } from '../results/metadata.ts';
 import type { Sample } from '../results/sample.ts';
@@ -27,20 +26,6 @@ export function loadPrior(dir: string): Prior {
   if (meta.shards) throw new UserError(`--resume ${dir}: a merged set of shards; resume each shard's own directory`);
   const samples = existsSync(join(dir, SAMPLES_FILE)) ? loadSamples(dir).samples : [];
   return { dir, meta, samples };
-}
-
-/** The command-line options that resolve to `o` again (resolveRun's inverse). */
-export function cliOptionsOf(o: RunOptions, dir: string): RunCliOptions {
-  return {
-    workloads: o.workloads, ...(o.only ? { only: o.only } : {}), ...(o.category ? { category: o.category } : {}),
-    modes: o.modes.join(','), containerd: o.containerd ?? '1.6', runtime: o.runtime ?? 'ctr', link: o.link,
-    ...(o.bandwidth ? { bandwidth: o.bandwidth } : {}), ...(o.rtt ? { rtt: o.rtt } : {}),
-    samples: String(o.samples), seed: String(o.seed), percentile: String(o.percentile), order: o.order ?? 'shuffled',
-    ...(o.until_ci !== undefined ? { untilCi: String(o.until_ci), maxSamples: String(o.max_samples) } : {}),
-    ...(o.keep_disturbed ? { keepDisturbed: true } : {}), ...(o.source_registry ? { sourceRegistry: o.source_registry } : {}),
-    ...(o.allow_outside_mounts ? { allowOutsideMounts: true } : {}), ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
-    out: dir,
-  };
 }
 
 /** The first way the plan or its inputs differ from the interrupted run's, or undefined. */

@@ -4,9 +4,10 @@
 import type { Workload } from '../catalog/schema.ts';
 import { bytesBetween, type FetchLog } from '../lab/fetchlog.ts';
 import type { Lab } from '../lab/lab.ts';
-import type { Mode } from '../systems/index.ts';
-import { SAMPLE_SCHEMA, type PhaseName, type Sample, type SampleStatus } from '../results/sample.ts';
-import { lastLines } from '../util/text.ts';
+import type { ContainerRuntime } from '../runtimes/index.ts';
+import { snapshotterOf, type Mode } from '../systems/index.ts';
+import { SAMPLE_SCHEMA, type Sample, type SampleStatus } from '../results/sample.ts';
+import { lastLines, oneLine } from '../util/text.ts';
 import type { MachineWatch } from './machine.ts';
 
 export interface SampleJob {
@@ -24,15 +25,15 @@ export interface SampleJob {
 const LOG_SETTLE_MS = 150;
 
 /** What a sample needs of the lab (a fake in the unit tests). */
-export type SampleLab = Pick<Lab, 'registryHost' | 'sampleContext' | 'linkRxBytes' | 'runtime'>;
+export type SampleLab = Pick<Lab, 'registryHost' | 'sampleContext' | 'linkRxBytes'>;
 
 /** `watch` is the run's: its canary reference and each cell's pressure level build up over the samples. */
-export async function measureSample(lab: SampleLab, fetches: FetchLog, job: SampleJob, watch: MachineWatch): Promise<Sample> {
+export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, fetches: FetchLog, job: SampleJob, watch: MachineWatch): Promise<Sample> {
   const { workload: w, mode } = job;
   const ref = `${lab.registryHost}/${job.image.name}`;
   const id = `hb-${job.index}-${w.name}`.slice(0, 60);
-  const phases: Partial<Record<PhaseName, number>> = {};
-  const bounds: [PhaseName, number][] = [];
+  const phases: Record<string, number> = {};
+  const bounds: [string, number][] = [];
   let status: SampleStatus = 'ok';
   let reason: string | undefined;
   let output = '';
@@ -44,7 +45,7 @@ export async function measureSample(lab: SampleLab, fetches: FetchLog, job: Samp
   const endWindow = watch.begin();
   const started_at = new Date().toISOString();
   const ctx = lab.sampleContext();
-  for (const step of lab.runtime.steps(ctx, { workload: w, mode, ref, id })) {
+  for (const step of runtime.steps(ctx, { workload: w, mode, ref, id })) {
     const r = await step.run();
     phases[step.phase] = r.seconds;
     bounds.push([step.phase, Date.now()]);
@@ -78,7 +79,7 @@ export async function measureSample(lab: SampleLab, fetches: FetchLog, job: Samp
   bounds.forEach(([p, end], i) => { bytes[p] = bytesBetween(fetched, i === 0 ? sampleStart : bounds[i - 1]![1], end); });
 
   // The total is the sum of the runtime's phases, present when every one was measured.
-  const total = lab.runtime.phases.every((p) => phases[p] !== undefined) ? lab.runtime.phases.reduce((t, p) => t + phases[p]!, 0) : undefined;
+  const total = runtime.phases.every((p) => phases[p] !== undefined) ? runtime.phases.reduce((t, p) => t + phases[p]!, 0) : undefined;
   return {
     schema: SAMPLE_SCHEMA, run_id: job.runId, workload: w.name, image: job.image.name, mode: mode.name,
     round: job.round, index: job.index, seed: job.seed, status, ...(reason ? { reason } : {}),
@@ -91,3 +92,16 @@ export async function measureSample(lab: SampleLab, fetches: FetchLog, job: Samp
   };
 }
 
+/** One sample on a freshly reset lab; a lab failure becomes a failed sample and the run goes on. */
+export async function takeSample(lab: SampleLab & Pick<Lab, 'reset'>, runtime: ContainerRuntime, fetches: FetchLog, job: SampleJob, watch: MachineWatch): Promise<Sample> {
+  try {
+    await lab.reset(snapshotterOf(job.mode));
+    return await measureSample(lab, runtime, fetches, job, watch);
+  } catch (err) {
+    return {
+      schema: SAMPLE_SCHEMA, run_id: job.runId, workload: job.workload.name, image: job.image.name, mode: job.mode.name,
+      round: job.round, index: job.index, seed: job.seed, status: 'failed', reason: `lab: ${oneLine(err)}`, phases: {},
+      started_at: new Date().toISOString(), image_bytes: job.image.compressed_bytes, layers: job.image.layers, bytes_fetched: { total: 0 },
+    };
+  }
+}

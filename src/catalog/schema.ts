@@ -86,9 +86,6 @@ export const catalogSchema = z.object({
   workloads: z.array(workloadSchema).min(1),
 }).strict();
 
-export type WorkloadInput = z.input<typeof workloadSchema>;
-export type Pattern = (typeof PATTERNS)[number];
-
 /** A workload as the rest of hellobench sees it: validated, mounts resolved to absolute paths. */
 export type Workload = Omit<z.output<typeof workloadSchema>, 'mounts'> & {
   mounts: { source: string; target: string }[];

@@ -4,6 +4,7 @@ import type { Workload } from '../catalog/schema.ts';
 import { Lab, stopLabOnExit, type ExitHooks, type LabOptions } from '../lab/lab.ts';
 import { containerdBuild } from '../lab/containerd.ts';
 import { parseModes, type Mode } from '../systems/index.ts';
+import { RUNTIMES, type ContainerRuntime } from '../runtimes/index.ts';
 
 export const DEFAULT_WORKLOADS = 'workloads/debian.yaml';
 
@@ -26,9 +27,16 @@ export function select(opts: SelectionOptions, useDefaultSelection = false): { w
   return { workloads, modes };
 }
 
-/** Opens a lab with its registry and runtime up, runs `fn`, and stops the lab whatever happens. */
-export async function withLab<T>(opts: Omit<LabOptions, 'log'>, fn: (lab: Lab) => Promise<T>, hooks: ExitHooks = {}): Promise<T> {
-  const lab = await Lab.open({ log, ...opts });
+export interface WithLabOptions extends Omit<LabOptions, 'log' | 'node' | 'leftovers'> {
+  /** The runtime samples will use: the lab gets its node. */
+  runtime?: ContainerRuntime;
+}
+
+/** Opens a lab with its registry and containerd up, runs `fn`, and stops the lab whatever happens. */
+export async function withLab<T>({ runtime, ...opts }: WithLabOptions, fn: (lab: Lab) => Promise<T>, hooks: ExitHooks = {}): Promise<T> {
+  const node = runtime?.node?.();
+  const leftovers = RUNTIMES.flatMap((r) => (r.leftovers ? [r.leftovers] : []));
+  const lab = await Lab.open({ log, ...opts, ...(node ? { node } : {}), leftovers });
   stopLabOnExit(lab, hooks, log);
   try {
     await lab.startRegistry();

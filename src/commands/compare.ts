@@ -5,7 +5,6 @@ import { markdownTable } from '../report/markdown.ts';
 import type { Table } from '../report/model.ts';
 import { writeExports, type Exporter } from '../report/exporter.ts';
 import { UsageError } from './errors.ts';
-import { runtimeOf } from '../results/metadata.ts';
 import { compareRuns, MACHINE_SHIFT, machineDiffered, machineShift, MIN_BYTES_CHANGE, MIN_CHANGE, type Change, type MachineShift } from '../stats/compare.ts';
 
 const test = (minChange: number, keep: boolean) => `A change is marked only when the 95% bootstrap interval of median(new total) / median(base total), resampling both runs (2000 resamples), excludes 1, and the change of the median is at least ${(minChange * 100).toFixed(0)}%. ${keep ? 'Disturbed samples are kept.' : 'Samples taken while the machine was disturbed are left out.'}`;
@@ -54,7 +53,7 @@ export async function compareCommand(baseDir: string, newDir: string, opts: { ou
   const base = loadReportInput(baseDir, { percentile: 95, keepDisturbed });
   const next = loadReportInput(newDir, { percentile: 95, keepDisturbed });
   // A pod start (CRI) has a sandbox phase a ctr start lacks: a "regression" between them is the runtime's.
-  const [rb, rn] = [runtimeOf(base.meta), runtimeOf(next.meta)];
+  const [rb, rn] = [base.meta?.options.runtime, next.meta?.options.runtime];
   if (rb !== rn && !opts.acrossRuntimes) throw new UsageError(`compare: ${baseDir} ran --runtime ${rb} and ${newDir} --runtime ${rn}: their times measure different start-ups; pass --across-runtimes to compare them anyway`);
   const differed = machineDiffered(base.samples, next.samples, { base: base.meta?.machine, next: next.meta?.machine }, keepDisturbed);
   const changes = compareRuns(base.samples, next.samples, { minChange, workloads: base.summary.workloads, keepDisturbed, ...(differed ? { machineDiffered: differed } : {}) });

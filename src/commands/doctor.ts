@@ -1,29 +1,20 @@
 // doctor: says, component by component and system by system, whether the lab can run here
 // and what to do if not.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { CONTAINERDS, DEFAULT_CONTAINERD } from '../lab/containerd.ts';
-import { MissingToolError, tool, toolVersion, type ToolName } from '../lab/tools.ts';
+import { MissingToolError, tool, toolVersion, type LabToolName, type Tool } from '../lab/tools.ts';
 import { SYSTEMS } from '../systems/index.ts';
-import { CNI_BIN_DIR } from '../lab/cri.ts';
-import { DEFAULT_RUNTIME, RUNTIMES, type ContainerRuntime } from '../runtimes/index.ts';
-
-/** The CNI plugins a pod's network needs (the CRI runtime). */
-function cniProblems(r: ContainerRuntime): string[] {
-  if (!r.pods) return [];
-  return ['bridge', 'host-local', 'loopback'].filter((p) => !existsSync(join(CNI_BIN_DIR, p)))
-    .map((p) => `missing CNI plugin ${join(CNI_BIN_DIR, p)}: run scripts/setup.sh (Debian package containernetworking-plugins)`);
-}
+import { DEFAULT_RUNTIME, RUNTIMES } from '../runtimes/index.ts';
 
 interface Check { what: string; ok: boolean; detail: string }
 
 /** What every mode needs, whatever its system. */
-const COMMON: ToolName[] = ['runc', 'docker-registry', 'skopeo', 'umoci', 'busybox', 'umount', 'ip', 'tc', 'delay-line'];
+const COMMON: LabToolName[] = ['runc', 'docker-registry', 'skopeo', 'umoci', 'busybox', 'umount', 'ip', 'tc', 'delay-line'];
 
-async function toolCheck(name: ToolName): Promise<Check> {
+async function toolCheck(t: Tool | LabToolName): Promise<Check> {
+  const name = typeof t === 'string' ? t : t.name;
   try {
-    const path = tool(name);
-    const v = await toolVersion(name);
+    const path = tool(t);
+    const v = await toolVersion(t);
     return { what: name, ok: true, detail: `${path}${v === 'n/a' ? '' : ` ${v}`}` };
   } catch (err) {
     return { what: name, ok: false, detail: err instanceof MissingToolError ? err.message : String(err) };
@@ -52,7 +43,7 @@ export async function doctorCommand(): Promise<number> {
 
   out('\nruntimes (--runtime)\n');
   for (const r of RUNTIMES) {
-    const problems = [...(await Promise.all(r.tools.map(toolCheck))).filter((c) => !c.ok).map((c) => c.detail), ...cniProblems(r)];
+    const problems = [...(await Promise.all(r.tools.map(toolCheck))).filter((c) => !c.ok).map((c) => c.detail), ...(r.hostProblems?.() ?? [])];
     out(line({ what: `${r.name}${r.name === DEFAULT_RUNTIME ? ' (default)' : ''}`, ok: problems.length === 0, detail: problems.length ? problems.join('; ') : r.title }));
   }
 

@@ -9,7 +9,7 @@ import { CONTAINERDS } from '../lab/containerd.ts';
 import { diskNeeds, storedImages } from '../lab/disk.ts';
 import { listMounts } from '../lab/mounts.ts';
 import { preflight, type Finding, type PreflightEnv } from '../lab/preflight.ts';
-import { tool, type ToolName } from '../lab/tools.ts';
+import { tool, type LabToolName, type Tool } from '../lab/tools.ts';
 import { HOME, LAB_BASE, REGISTRY_STORE } from '../paths.ts';
 import { RUNTIMES } from '../runtimes/index.ts';
 import { SYSTEMS } from '../systems/index.ts';
@@ -17,15 +17,16 @@ import { select, type SelectionOptions } from './common.ts';
 import { parseShard, shardOf } from './shard.ts';
 
 /** A tool's path, or its bare name when absent: the check that runs it then reports it missing. */
-function toolOr(name: ToolName): string {
-  try { return tool(name); } catch { return name; }
+function toolOr(t: Tool | LabToolName): string {
+  const name = typeof t === 'string' ? t : t.name;
+  try { return tool(t); } catch { return name; }
 }
 
 /** Whether scripts/setup.sh still has a tool to build (or install): then its build needs disk too. */
 function toolsMissing(): boolean {
-  const names: ToolName[] = ['delay-line', ...SYSTEMS.flatMap((s) => s.tools), ...RUNTIMES.flatMap((r) => r.tools),
+  const tools: (Tool | LabToolName)[] = ['delay-line', ...SYSTEMS.flatMap((s) => s.tools), ...RUNTIMES.flatMap((r) => r.tools),
     ...Object.values(CONTAINERDS).flatMap((c) => [c.containerd, c.ctr, c.shim])];
-  return names.some((n) => toolOr(n) === n);
+  return tools.some((t) => toolOr(t) === (typeof t === 'string' ? t : t.name));
 }
 
 export function hostEnv(opts: SelectionOptions & { shard?: string }): PreflightEnv {

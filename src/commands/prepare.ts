@@ -1,5 +1,4 @@
 import { prepareImages, type PrepareResult } from '../images/prepare.ts';
-import { preparePauseImage } from '../images/pause.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { Mode } from '../systems/index.ts';
 import type { Workload } from '../catalog/schema.ts';
@@ -11,8 +10,8 @@ export interface PrepareCliOptions extends SelectionOptions { sourceRegistry?: s
 export async function prepareIn(lab: Lab, workloads: Workload[], modes: Mode[], sourceRegistry?: string): Promise<PrepareResult> {
   const t0 = performance.now();
   const result = await prepareImages(lab, workloads, modes, { log, ...(sourceRegistry ? { sourceRegistry } : {}) });
-  // Pods of the CRI runtime start from a pause image, pushed like the workloads' images.
-  if (lab.runtime.pods) lab.sandboxImage = await preparePauseImage(lab, log);
+  // What the runtime's node needs in the registry (the pods' pause image), pushed like the workloads' images.
+  await lab.node.prepare?.(lab.directHost, log);
   const counts = new Map<string, number>();
   for (const i of result.images) counts.set(i.action, (counts.get(i.action) ?? 0) + 1);
   log(`prepared ${result.images.length} images (${[...counts].map(([a, n]) => `${n} ${a}`).join(', ') || 'none'}) in ${((performance.now() - t0) / 1000).toFixed(1)}s` +

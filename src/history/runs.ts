@@ -3,6 +3,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from '../lab/link.ts';
+import { DEFAULT_RUNTIME } from '../runtimes/index.ts';
 import { MetaError, readMeta, type RunMeta } from '../results/metadata.ts';
 import { META_FILE, SAMPLES_FILE } from '../results/store.ts';
 
@@ -45,7 +46,7 @@ export function findRuns(dirs: readonly string[]): { runs: RunRef[]; warnings: s
     const time = Date.parse(meta.started_at);
     if (Number.isNaN(time)) warnings.push(`${metaFile}: started_at "${meta.started_at}" is not a time; ${dir} skipped`);
     else if (!existsSync(join(dir, SAMPLES_FILE))) warnings.push(`${dir}: no ${SAMPLES_FILE} (the run took no sample); skipped`);
-    else runs.push({ dir, meta, time, link: `${describe(meta.link)}${meta.options.runtime && meta.options.runtime !== 'ctr' ? `, --runtime ${meta.options.runtime}` : ''}` });
+    else runs.push({ dir, meta, time, link: `${describe(meta.link)}${meta.options.runtime !== DEFAULT_RUNTIME ? `, --runtime ${meta.options.runtime}` : ''}` });
   }
   runs.sort((a, b) => a.time - b.time || (a.meta.run_id < b.meta.run_id ? -1 : a.meta.run_id > b.meta.run_id ? 1 : 0));
   return { runs, warnings };

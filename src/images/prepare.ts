@@ -23,7 +23,7 @@ import { lastLines, oneLine } from '../util/text.ts';
 const RECIPE_VERSION = 2;
 
 /** The mode whose conversion profiles the workload; other optimized modes reuse its record. */
-const PROFILER = MODES.find((m) => m.profiler);
+const PROFILER = MODES.find((m) => m.profile === 'records');
 
 export interface PreparedImage {
   workload: string;
@@ -70,9 +70,8 @@ export async function imageNames(workloads: readonly Workload[], modes: readonly
     const org = await originalName(w);
     names.push(org);
     const converted = new Set(modes.filter((m) => m.system.convert));
-    // Modes that start from a profile make the profiling mode's image too.
-    const usesProfile = (m: Mode) => { const o = m.options as { profile?: boolean; prefetch?: boolean }; return o.profile === true || o.prefetch === true; };
-    if (PROFILER && [...converted].some(usesProfile)) converted.add(PROFILER);
+    // Modes that read another's profile make the profiling mode's image too.
+    if (PROFILER && [...converted].some((m) => m.profile === 'reads')) converted.add(PROFILER);
     for (const m of converted) names.push(await convertedName(w, m, org));
   }
   return [...new Set(names)].sort();
@@ -166,7 +165,7 @@ async function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, pr
   const recordFile = recordFileOf(w, mode, name);
   const existing = await layersOf(lab, name);
   // The profiling mode's record is an input of other modes: without it, convert again.
-  if (existing && !(mode.profiler && !existsSync(recordFile))) {
+  if (existing && !(mode.profile === 'records' && !existsSync(recordFile))) {
     const profiled = readProfile(recordFile).paths.length;
     return record(w, mode.name, name, existing, 'reused', started, profiled || undefined);
   }

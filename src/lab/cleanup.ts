@@ -5,11 +5,11 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAB_BASE } from '../paths.ts';
 import { exeOf, isAlive } from './daemon.ts';
-import { removeCniLeftovers, restoreIpForward } from './cri.ts';
 import { LabError } from './errors.ts';
 import { removeStaleLabCgroups } from './accounting.ts';
 import { staleNamespaces } from './link.ts';
 import { listMounts, unmountUnder } from './mounts.ts';
+import type { LeftoverCleaner } from './node.ts';
 
 /** Every live process with its argv (processes that exit meanwhile are skipped). */
 function processes(): [number, string[]][] {
@@ -58,10 +58,13 @@ function labProcesses(): [number, number][] {
   return out;
 }
 
-/** Removes labs whose owning hellobench process is gone: kills their daemons, unmounts, deletes. */
-export async function cleanStaleLabs(log?: (line: string) => void): Promise<void> {
-  if (!existsSync(LAB_BASE)) return;
-  for (const name of readdirSync(LAB_BASE)) {
+/**
+ * Removes labs whose owning hellobench process is gone: kills their daemons, unmounts, lets
+ * every runtime remove what its samples left on the host (`leftovers`), deletes.
+ */
+export async function cleanStaleLabs(log?: (line: string) => void, leftovers: readonly LeftoverCleaner[] = []): Promise<void> {
+  const stale: string[] = [];
+  for (const name of existsSync(LAB_BASE) ? readdirSync(LAB_BASE) : []) {
     if (!name.startsWith('lab-')) continue;
     const dir = join(LAB_BASE, name);
     let owner = 0;
@@ -79,12 +82,14 @@ export async function cleanStaleLabs(log?: (line: string) => void): Promise<void
     await new Promise((r) => setTimeout(r, 200));
     const failed = await unmountUnder(dir);
     if (failed.length) throw new LabError(`cannot clean stale lab ${dir}: ${failed.join('; ')}`);
-    restoreIpForward(dir);
-    rmSync(dir, { recursive: true, force: true });
+    stale.push(dir);
   }
-  // The CRI runtime's bridge and libcni's cached results: no lab runs now (this one holds the lock).
-  const cni = await removeCniLeftovers();
-  if (cni.length) log?.(`removed ${cni.join(', ')} left by a run that did not finish`);
+  // Run whether or not a lab directory is left: no lab runs now (this one holds the lock).
+  for (const clean of leftovers) {
+    const removed = await clean(stale);
+    if (removed.length) log?.(`removed ${removed.join(', ')} left by a run that did not finish`);
+  }
+  for (const dir of stale) rmSync(dir, { recursive: true, force: true });
   // Daemons of dead labs whose directory is already gone: their argv names the lab's path.
   for (const [pid, owner] of labProcesses()) {
     if (owner !== process.pid && !ownerAlive(owner)) {

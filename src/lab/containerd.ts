@@ -2,14 +2,14 @@
 // the Go module proxy at the release scripts/setup.sh pins) is the default, as upstream's
 // benchmark runs 2.x; Debian's 1.6 stays selectable with --containerd 1.6.
 import { UserError } from '../errors.ts';
-import type { ToolName } from './tools.ts';
+import type { LabToolName } from './tools.ts';
 
 export interface ContainerdBuild {
   id: string;
   label: string;
-  containerd: ToolName;
-  ctr: ToolName;
-  shim: ToolName;
+  containerd: LabToolName;
+  ctr: LabToolName;
+  shim: LabToolName;
   /** containerd's config schema: 2 for 1.x, 3 for 2.x. */
   configVersion: 2 | 3;
 }

@@ -4,7 +4,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSize, type Workload } from '../catalog/schema.ts';
-import type { Mode } from '../systems/system.ts';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -15,7 +14,7 @@ const GiB = 1024 ** 3;
  */
 export const ESTIMATE = {
   /**
-   * A Debian-built image, compressed. The README's default run on this machine kind measured
+   * A Debian-built image, compressed. The default run on this machine kind (docs/results/2026-12-07-default-wan.md) measured
    * python 81 MB, gcc 143 MB, postgres 175 MB, tomcat 173 MB and nodejs 100 MB; 256 MiB is above all.
    */
   debianCompressed: 256 * MiB,
@@ -25,7 +24,7 @@ export const ESTIMATE = {
   busyboxBase: 4 * MiB,
   /** Unpacked / compressed: lab-notes measured python's root as a 216 MB tar for 81 MB compressed (2.7x). */
   unpackRatio: 3,
-  /** A converted image against its original (eStargz adds a TOC and chunk boundaries; an index alone is far smaller). */
+  /** A converted image against its original (a seekable format adds a table of contents and chunk boundaries; an index alone is far smaller). */
   convertedRatio: 1.2,
   /** The minbase tar and the shared .deb cache under cache/, once for all Debian builds. */
   debianShared: 1 * GiB,
@@ -33,8 +32,8 @@ export const ESTIMATE = {
   parallelBuilds: 4,
   /**
    * The tools build, measured here after scripts/setup.sh from nothing: Go's module cache 1.3 GiB
-   * and build cache 1.6 GiB, cargo's registry 0.2 GiB, the built tools 0.3 GiB; cargo's nydus-rs
-   * target directory (deleted after install, not measured) taken as 1.5 GiB.
+   * and build cache 1.6 GiB, cargo's registry 0.2 GiB, the built tools 0.3 GiB; cargo's
+   * target directory for the Rust tools (deleted after install, not measured) taken as 1.5 GiB.
    */
   toolsBuild: 5 * GiB,
   /** Daemons' state, logs and results beside the images. */
@@ -107,7 +106,8 @@ export interface DiskPlaces {
 
 export interface DiskInput {
   workloads: readonly Workload[];
-  modes: readonly Mode[];
+  /** The selected modes (src/systems/): those that convert add an image per workload. */
+  modes: readonly { tag: string; system: { convert?: unknown } }[];
   /** What the store holds per workload name. */
   stored: (workload: string) => StoredImages;
   /** Whether some built tool is missing, so setup.sh will build them. */

@@ -1,19 +1,18 @@
 // The lab owns every process, mount and directory of a benchmark: a private containerd,
 // the snapshotter daemon of the mode being measured, and a registry. Nothing else starts
-// or kills them. reset() gives every sample a cold start; stop() leaves nothing.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// or kills them. reset() gives every sample a cold start; stop() leaves nothing. What runs
+// beside containerd is declared by the layers above (node.ts): the lab names no system and
+// no runtime.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { LAB_BASE } from '../paths.ts';
 import { lockMachine } from './lock.ts';
-import type { Mode } from '../systems/system.ts';
 import { cleanStaleLabs, killAll, pidsUnder, pidsWithArg } from './cleanup.ts';
 import { hostCgroups, runcCgroups } from './cgroups.ts';
 import { LabCgroup, type LabUsage } from './accounting.ts';
 import { containerdBuild, DEFAULT_CONTAINERD, renderContainerdConfig, type ContainerdBuild } from './containerd.ts';
-import { checkPodSubnet, criConfigLines, crictlArgs, CRI_NAMESPACE, writeCrictlConfig, readIpForward, removeCniLeftovers, removePods, restoreIpForward } from './cri.ts';
-import { ctrRuntime } from '../runtimes/ctr.ts';
-import type { ContainerRuntime, RuntimeContext } from '../runtimes/runtime.ts';
+import type { LabSnapshotter, LeftoverCleaner, NodeContext, RuntimeNode, SampleContext } from './node.ts';
 import { Daemon, type DaemonSpec } from './daemon.ts';
 import { LabError } from './errors.ts';
 import { NetNs, type LinkSpec } from './link.ts';
@@ -21,7 +20,6 @@ import { unmountUnder } from './mounts.ts';
 import { LabRegistry } from './registry.ts';
 import { socketAnswers } from './sockets.ts';
 import { tool } from './tools.ts';
-import { lastLines } from '../util/text.ts';
 
 export { LabError } from './errors.ts';
 export { cleanStaleLabs } from './cleanup.ts';
@@ -36,8 +34,10 @@ export interface LabOptions {
   link?: LinkSpec;
   /** Which containerd (see containerd.ts); the default when absent. */
   containerd?: string;
-  /** How samples create and start containers; `ctr` when absent. */
-  runtime?: ContainerRuntime;
+  /** What the runtime measured needs beside containerd for its samples (node.ts); none when absent. */
+  node?: RuntimeNode;
+  /** What killed runs of every runtime left on the host, removed before this lab starts. */
+  leftovers?: LeftoverCleaner[];
 }
 
 export class Lab {
@@ -47,15 +47,15 @@ export class Lab {
   readonly netns: NetNs | null;
   readonly containerd: ContainerdBuild;
   readonly registry: LabRegistry;
-  readonly runtime: ContainerRuntime;
-  /** The pods' pause image on the registry's direct host (CRI runtime), pushed by prepare. */
-  sandboxImage: string | null = null;
+  readonly node: RuntimeNode;
   /** Every daemon started and not yet stopped. */
   private readonly live = new Set<Daemon>();
   private containerdDaemon: Daemon | null = null;
   private systemDaemon: Daemon | null = null;
   /** The state directory of the system whose daemon runs now (wiped on every reset). */
   private systemDir: string | null = null;
+  /** The snapshotter containerd runs with now (null: prepare's, with none configured). */
+  private snapshotter: LabSnapshotter | null = null;
   private stopping: Promise<void> | null = null;
   /** hellobench's own cgroup while the lab is open: what the lab and its containers use is counted there. */
   private cgroup: LabCgroup | null = null;
@@ -63,7 +63,7 @@ export class Lab {
   private constructor(readonly opts: LabOptions, private readonly unlock: () => void) {
     this.link = opts.link ?? { profile: 'loopback' };
     this.containerd = containerdBuild(opts.containerd ?? DEFAULT_CONTAINERD);
-    this.runtime = opts.runtime ?? ctrRuntime;
+    this.node = opts.node ?? {};
     this.netns = this.link.profile === 'loopback' ? null : new NetNs(process.pid);
     this.dir = join(LAB_BASE, `lab-${process.pid}`);
     this.containerdSock = join(this.dir, 'containerd', 'containerd.sock');
@@ -77,7 +77,7 @@ export class Lab {
     }
     const unlock = lockMachine();
     try {
-      await cleanStaleLabs(opts.log);
+      await cleanStaleLabs(opts.log, opts.leftovers);
     } catch (err) {
       unlock();
       throw err;
@@ -155,25 +155,37 @@ export class Lab {
     return ['--address', this.containerdSock, '--namespace', NAMESPACE];
   }
 
+  /** Registry hosts that daemons reach over plain HTTP: through the link and direct. */
+  private get registryHosts(): string[] {
+    return [...new Set([this.registryHost, this.directHost])];
+  }
+
+  /** What the runtime's node hooks get for the snapshotter containerd runs with now. */
+  private nodeContext(snap: LabSnapshotter): NodeContext {
+    return {
+      labDir: this.dir, containerdDir: join(this.dir, 'containerd'), containerdSock: this.containerdSock, ctr: this.ctr,
+      snapshotter: snap.snapshotter, registryHosts: this.registryHosts, cgroups: this.cgroups,
+    };
+  }
+
   /**
-   * Starts containerd on empty state, with the snapshotter daemon of `mode`'s system first
-   * (none for a built-in snapshotter, or when `mode` is null: prepare needs none).
+   * Starts containerd on empty state, with the snapshotter's daemon first (none for a
+   * built-in snapshotter, or when `snap` is null: prepare needs none, nor the runtime's node).
    */
-  async startRuntime(mode: Mode | null): Promise<void> {
+  async startRuntime(snap: LabSnapshotter | null): Promise<void> {
     const cdir = join(this.dir, 'containerd');
     mkdirSync(cdir, { recursive: true, mode: 0o700 });
+    this.snapshotter = snap;
     let proxy;
-    const system = mode?.system;
-    if (mode && system?.daemon) {
-      const sdir = join(this.dir, system.name);
+    if (snap?.daemon) {
+      const sdir = join(this.dir, snap.name);
       mkdirSync(sdir, { recursive: true, mode: 0o700 });
       this.systemDir = sdir;
-      const d = system.daemon({ dir: sdir, registryHosts: [...new Set([this.registryHost, this.directHost])], containerdSock: this.containerdSock }, mode);
-      this.systemDaemon = await this.launch({ ...d.spec, name: system.name, dir: sdir, ready: () => socketAnswers(d.socket) });
-      proxy = { name: system.snapshotter, socket: d.socket, lines: d.proxyPluginLines ?? [], unpack: d.unpack ?? false };
+      const d = snap.daemon({ dir: sdir, registryHosts: this.registryHosts, containerdSock: this.containerdSock });
+      this.systemDaemon = await this.launch({ ...d.spec, name: snap.name, dir: sdir, ready: () => socketAnswers(d.socket) });
+      proxy = { name: snap.snapshotter, socket: d.socket, lines: d.proxyPluginLines ?? [], unpack: d.unpack ?? false };
     }
-    // Prepare (no mode) needs no CRI; samples of the CRI runtime do.
-    const cri = mode && this.runtime.pods ? await this.criLines(cdir, mode) : undefined;
+    const cri = snap && this.node.containerdConfig ? await this.node.containerdConfig(this.nodeContext(snap)) : undefined;
     const config = join(cdir, 'config.toml');
     writeFileSync(config, renderContainerdConfig(this.containerd, {
       root: join(cdir, 'root'), state: join(cdir, 'state'), socket: this.containerdSock, optDir: join(cdir, 'opt'), ...(proxy ? { proxy } : {}), ...(cri ? { cri } : {}),
@@ -187,42 +199,7 @@ export class Lab {
       env: { PATH: [shimDir, process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'].join(delimiter) },
       ready: async () => (await execa(ctr, ['--address', this.containerdSock, 'version'], { reject: false, timeout: 5000 })).exitCode === 0,
     });
-    if (cri && mode) await this.loadSandboxImage(mode);
-  }
-
-  // ---- the CRI runtime's node: pods, their network and the pause image -----------------
-
-  private get crictl(): string[] {
-    return crictlArgs(this.containerdSock, join(this.dir, 'crictl.yaml'));
-  }
-
-  private async criLines(cdir: string, mode: Mode): Promise<string[]> {
-    if (!this.sandboxImage) throw new LabError('the CRI runtime needs the pause image: prepare pushes it before samples');
-    const saved = join(this.dir, 'ip_forward');
-    // Once per lab, before its first pod: the subnet is free, and how IP forwarding was.
-    if (!existsSync(saved)) {
-      await checkPodSubnet();
-      writeFileSync(saved, readIpForward());
-      writeCrictlConfig(this.containerdSock, join(this.dir, 'crictl.yaml'));
-    }
-    return criConfigLines({ containerdDir: cdir, snapshotter: mode.system.snapshotter, sandboxImage: this.sandboxImage, registryHosts: [...new Set([this.registryHost, this.directHost])], cgroups: this.cgroups });
-  }
-
-  /**
-   * The pause image is on every Kubernetes node before a pod starts: pulled into the mode's
-   * snapshotter over the direct path, before the sample's clock and byte count start, and
-   * waited for until CRI lists it.
-   */
-  private async loadSandboxImage(mode: Mode): Promise<void> {
-    const pull = await execa(this.ctr, ['--address', this.containerdSock, '--namespace', CRI_NAMESPACE, 'image', 'pull', '--local', '--plain-http',
-      '--snapshotter', mode.system.snapshotter, this.sandboxImage!], { reject: false, all: true, timeout: 60_000 });
-    if (pull.exitCode !== 0) throw new LabError(`pause image ${this.sandboxImage}: ctr image pull: ${lastLines(pull.all)}`);
-    const [bin, ...args] = this.crictl as [string, ...string[]];
-    for (let i = 0; i < 100; i++) {
-      if ((await execa(bin, [...args, 'inspecti', this.sandboxImage!], { reject: false, timeout: 10_000 })).exitCode === 0) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new LabError(`pause image ${this.sandboxImage}: CRI does not list it 5 s after its pull`);
+    if (snap) await this.node.started?.(this.nodeContext(snap));
   }
 
   /** runc's cgroup settings on this host: the same for CRI's config, its pods and ctr's containers. */
@@ -231,18 +208,17 @@ export class Lab {
   }
 
   /** What a sample's runtime steps and lazy proof need of the lab. */
-  sampleContext(): RuntimeContext {
+  sampleContext(): SampleContext {
     return {
       ctr: this.ctr, ctrArgs: this.ctrArgs(), dir: this.systemDir ?? join(this.dir, 'none'), cgroups: this.cgroups,
-      ...(this.runtime.pods ? { crictl: this.crictl, podDir: join(this.dir, 'containerd', 'pods') } : {}),
+      labDir: this.dir, containerdSock: this.containerdSock,
     };
   }
 
   /** Stops containerd and the snapshotter with every container they ran, and wipes their state. */
   async stopRuntime(): Promise<void> {
     if (this.containerdDaemon) {
-      // Pods first, through CRI: stopping a pod runs CNI DEL (its veth and address go).
-      if (this.runtime.pods) await removePods(this.crictl);
+      if (this.snapshotter) await this.node.beforeStop?.(this.nodeContext(this.snapshotter));
       await this.killTasks();
       await this.halt(this.containerdDaemon);
       this.containerdDaemon = null;
@@ -252,7 +228,7 @@ export class Lab {
     await this.halt(this.systemDaemon);
     this.systemDaemon = null;
     const dirs = [join(this.dir, 'containerd'), ...(this.systemDir ? [this.systemDir] : [])];
-    // Helpers a snapshotter spawned (e.g. nydusd) name its directory in their argv; they may outlive it.
+    // Helpers a snapshotter spawned (a FUSE server per image, for one) name its directory in their argv; they may outlive it.
     if (this.systemDir) killAll(pidsUnder(this.systemDir));
     const failed: string[] = [];
     for (const d of dirs) failed.push(...await unmountUnder(d));
@@ -262,12 +238,12 @@ export class Lab {
   }
 
   /** Cold state for the next sample: fresh daemons, empty state, dropped page cache. */
-  async reset(mode: Mode): Promise<void> {
+  async reset(snap: LabSnapshotter): Promise<void> {
     await this.stopRuntime();
     await this.registry.ensureUp();
     await execa('sync');
     writeFileSync('/proc/sys/vm/drop_caches', '3');
-    await this.startRuntime(mode);
+    await this.startRuntime(snap);
   }
 
   get runtimeUp(): boolean {
@@ -292,8 +268,7 @@ export class Lab {
       await this.stopRuntime().catch((e: Error) => errors.push(e.message));
       for (const d of [...this.live]) await this.halt(d).catch((e: Error) => errors.push(e.message));
       await this.netns?.remove();
-      await removeCniLeftovers();
-      restoreIpForward(this.dir);
+      await this.node.stopped?.(this.dir).catch((e: Error) => errors.push(e.message));
       const failed = await unmountUnder(this.dir);
       if (failed.length) errors.push(`cannot unmount ${failed.join('; ')}`);
       else rmSync(this.dir, { recursive: true, force: true });

@@ -1,6 +1,5 @@
 // Ctrl-C, SIGTERM, SIGHUP or a crash stop the lab before the process exits, so no daemon,
 // mount or directory outlives hellobench.
-import type { Lab } from './lab.ts';
 
 export interface ExitHooks {
   /** Runs first, synchronously (e.g. to stop recording samples). */
@@ -9,7 +8,10 @@ export interface ExitHooks {
   afterStop?: () => Promise<void>;
 }
 
-export function stopLabOnExit(lab: Lab, hooks: ExitHooks, log: (line: string) => void): void {
+/** What is stopped on the way out: the lab (typed loosely so that lab.ts can import this file). */
+interface Stoppable { stop(): Promise<void> }
+
+export function stopLabOnExit(lab: Stoppable, hooks: ExitHooks, log: (line: string) => void): void {
   let exiting = false;
   const shutdown = (why: string, code: number) => {
     if (exiting) {

@@ -12,9 +12,6 @@ function answers(opts: NetConnectOpts): Promise<boolean> {
 /** Whether something accepts connections on a unix socket. */
 export const socketAnswers = (path: string) => answers({ path });
 
-/** Whether something accepts TCP connections at host:port. */
-export const tcpAnswers = (host: string, port: number) => answers({ host, port });
-
 /** A TCP port free on 127.0.0.1 right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

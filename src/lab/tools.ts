@@ -6,53 +6,50 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { BIN_DIR } from '../paths.ts';
 
-export type ToolName =
-  | 'containerd' | 'ctr' | 'runc' | 'containerd-shim-runc-v2'
-  | 'containerd2/containerd' | 'containerd2/ctr' | 'containerd2/containerd-shim-runc-v2'
-  | 'ctr-remote' | 'containerd-stargz-grpc'
-  | 'soci-snapshotter-grpc' | 'soci-index'
-  | 'containerd-nydus-grpc' | 'nydus-convert' | 'nydusd' | 'nydus-image' | 'nydusd-wrapper' | 'nydus-image-wrapper'
-  | 'docker-registry' | 'skopeo' | 'umoci' | 'busybox' | 'umount' | 'ip' | 'tc' | 'delay-line'
-  | 'crictl' | 'pause';
+/** A binary hellobench drives: how to get it when it is missing, and how it tells its version. */
+export interface Tool {
+  /** Its file name in the project's bin directory or on PATH (a sub-path for builds kept apart). */
+  name: string;
+  /** What to do when it is missing, as one clause ("run scripts/setup.sh (...)"). */
+  how: string;
+  /** Arguments that print its version on the first line; absent: it has none worth recording. */
+  version?: string[];
+}
 
-/** How to get each tool when it is missing. */
-const HOW: Record<ToolName, string> = {
-  'containerd': 'run scripts/setup.sh (Debian package containerd)',
-  'ctr': 'run scripts/setup.sh (Debian package containerd)',
-  'runc': 'run scripts/setup.sh (Debian package runc)',
-  'containerd-shim-runc-v2': 'run scripts/setup.sh (Debian package containerd)',
-  'containerd2/containerd': 'run scripts/setup.sh (builds containerd 2 from the Go module proxy), or choose --containerd 1.6',
-  'containerd2/ctr': 'run scripts/setup.sh (builds containerd 2 from the Go module proxy), or choose --containerd 1.6',
-  'containerd2/containerd-shim-runc-v2': 'run scripts/setup.sh (builds containerd 2 from the Go module proxy), or choose --containerd 1.6',
-  'ctr-remote': 'run scripts/setup.sh (Debian package stargz-snapshotter)',
-  'soci-snapshotter-grpc': 'run scripts/setup.sh (builds the SOCI snapshotter from the Go module proxy)',
-  'soci-index': 'run scripts/setup.sh (builds the SOCI index builder from the Go module proxy)',
-  'containerd-nydus-grpc': 'run scripts/setup.sh (builds the Nydus snapshotter from the Go module proxy)',
-  'nydus-convert': 'run scripts/setup.sh (builds the Nydus converter from the Go module proxy)',
-  'nydusd': 'run scripts/setup.sh (builds nydus-rs from crates.io)',
-  'nydus-image': 'run scripts/setup.sh (builds nydus-rs from crates.io)',
-  'nydusd-wrapper': 'run scripts/setup.sh (builds the nydusd wrapper)',
-  'nydus-image-wrapper': 'run scripts/setup.sh (builds the nydus-image wrapper)',
-  'containerd-stargz-grpc': 'run scripts/setup.sh (builds it from the Go module proxy into .hellobench/bin)',
-  'docker-registry': 'run scripts/setup.sh (Debian package docker-registry)',
-  'skopeo': 'run scripts/setup.sh (Debian package skopeo)',
-  'umoci': 'run scripts/setup.sh (Debian package umoci)',
-  'busybox': 'run scripts/setup.sh (Debian package busybox-static)',
-  'umount': 'install the Debian package mount',
-  'ip': 'run scripts/setup.sh (Debian package iproute2)',
-  'tc': 'run scripts/setup.sh (Debian package iproute2)',
-  'delay-line': 'run scripts/setup.sh (builds it from tools/delay-line)',
-  'crictl': 'run scripts/setup.sh (builds crictl from the Go module proxy)',
-  'pause': 'run scripts/setup.sh (builds the pods\' pause binary from tools/pause)',
-};
+const setup = (what: string) => `run scripts/setup.sh (${what})`;
+const V = ['--version'];
+
+/** The lab's own binaries; systems and runtimes declare theirs beside their code (their `tools`). */
+const LAB_TOOLS = {
+  'containerd': { how: setup('Debian package containerd'), version: V },
+  'ctr': { how: setup('Debian package containerd'), version: V },
+  'runc': { how: setup('Debian package runc'), version: V },
+  'containerd-shim-runc-v2': { how: setup('Debian package containerd') },
+  'containerd2/containerd': { how: `${setup('builds containerd 2 from the Go module proxy')}, or choose --containerd 1.6`, version: V },
+  'containerd2/ctr': { how: `${setup('builds containerd 2 from the Go module proxy')}, or choose --containerd 1.6`, version: V },
+  'containerd2/containerd-shim-runc-v2': { how: `${setup('builds containerd 2 from the Go module proxy')}, or choose --containerd 1.6` },
+  'docker-registry': { how: setup('Debian package docker-registry'), version: V },
+  'skopeo': { how: setup('Debian package skopeo'), version: V },
+  'umoci': { how: setup('Debian package umoci'), version: V },
+  'busybox': { how: setup('Debian package busybox-static') },
+  'umount': { how: 'install the Debian package mount' },
+  'ip': { how: setup('Debian package iproute2') },
+  'tc': { how: setup('Debian package iproute2') },
+  'delay-line': { how: setup('builds it from tools/delay-line') },
+} satisfies Record<string, Omit<Tool, 'name'>>;
+
+export type LabToolName = keyof typeof LAB_TOOLS;
+
+const specOf = (t: Tool | LabToolName): Tool => (typeof t === 'string' ? { name: t, ...LAB_TOOLS[t] } : t);
 
 export class MissingToolError extends UserError {}
 
 const SEARCH = [BIN_DIR, ...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin', '/sbin'];
-const cache = new Map<ToolName, string>();
+const cache = new Map<string, string>();
 
 /** Absolute path of a tool, or a MissingToolError saying how to get it. */
-export function tool(name: ToolName): string {
+export function tool(t: Tool | LabToolName): string {
+  const { name, how } = specOf(t);
   const hit = cache.get(name);
   if (hit) return hit;
   for (const dir of SEARCH) {
@@ -63,37 +60,28 @@ export function tool(name: ToolName): string {
       return p;
     } catch { /* next */ }
   }
-  throw new MissingToolError(`missing binary ${name}: ${HOW[name]}`);
+  throw new MissingToolError(`missing binary ${name}: ${how}`);
 }
-
-const VERSION_ARGS: Partial<Record<ToolName, string[]>> = {
-  'containerd': ['--version'], 'ctr': ['--version'], 'runc': ['--version'], 'ctr-remote': ['--version'],
-  'docker-registry': ['--version'], 'skopeo': ['--version'], 'umoci': ['--version'],
-  'containerd-stargz-grpc': ['--version'],
-  'containerd2/containerd': ['--version'], 'containerd2/ctr': ['--version'],
-  'soci-snapshotter-grpc': ['--version'], 'soci-index': ['--version'],
-  'containerd-nydus-grpc': ['--version'], 'nydus-convert': ['--version'], 'nydusd': ['--version'], 'nydus-image': ['--version'],
-  'crictl': ['--version'],
-};
 
 /**
  * First line of `TOOL --version`, plus the Debian package version for packaged tools
  * (ctr-remote, for one, reports only the containerd library it was built with).
  */
-export function toolVersion(name: ToolName): Promise<string> {
+export function toolVersion(t: Tool | LabToolName): Promise<string> {
+  const spec = specOf(t);
   // Asked once per tool and process: conversion keys ask for every image, run.json once more.
-  let v = versions.get(name);
-  if (!v) versions.set(name, (v = readToolVersion(name)));
+  let v = versions.get(spec.name);
+  if (!v) versions.set(spec.name, (v = readToolVersion(spec)));
   return v;
 }
 
-const versions = new Map<ToolName, Promise<string>>();
+const versions = new Map<string, Promise<string>>();
 
-async function readToolVersion(name: ToolName): Promise<string> {
-  const args = VERSION_ARGS[name];
+async function readToolVersion(spec: Tool): Promise<string> {
+  const args = spec.version;
   if (!args) return 'n/a';
   try {
-    const path = tool(name);
+    const path = tool(spec);
     const r = await execa(path, args, { reject: false, timeout: 10_000, all: true });
     const own = (r.all ?? '').split('\n')[0]?.trim() || `exit ${r.exitCode}`;
     // Crates built by scripts/setup.sh live in HOME/opt/<crate>-<version>: their own --version may say "unknown".

@@ -6,13 +6,14 @@ import { existsSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { PhaseName } from '../results/sample.ts';
 import type { Summary } from '../stats/summary.ts';
 
 export const FONT = 'DejaVu Sans';
 const FONT_FILES = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'];
-/** One colour per phase of PHASES (sandbox only in CRI runs), so a phase keeps its colour across charts. */
-const PHASE_COLORS: Record<PhaseName, string> = { pull: '#4c78a8', sandbox: '#b279a2', create: '#f58518', run: '#54a24b' };
+/** One colour per phase a runtime declares, so a phase keeps its colour across charts; others take the next free ones. */
+const PHASE_COLORS: Record<string, string> = { pull: '#4c78a8', sandbox: '#b279a2', create: '#f58518', run: '#54a24b' };
+const SPARE_COLORS = ['#e45756', '#72b7b2', '#eeca3b', '#9d755d'];
+const colorOf = (phase: string, i: number) => PHASE_COLORS[phase] ?? SPARE_COLORS[i % SPARE_COLORS.length]!;
 
 export const config = {
   font: FONT,
@@ -29,7 +30,7 @@ function width(summary: Summary): number {
 }
 
 /** Upstream's chart: one group per image, one bar per mode, its phases stacked (pull / [sandbox /] create / run) at the percentile. */
-export function startupSpec(summary: Summary, runtime = 'ctr'): TopLevelSpec {
+export function startupSpec(summary: Summary, subject = 'containers'): TopLevelSpec {
   const rows: Record<string, unknown>[] = [];
   const missing: Record<string, unknown>[] = [];
   let n = 0;
@@ -46,7 +47,7 @@ export function startupSpec(summary: Summary, runtime = 'ctr'): TopLevelSpec {
   const xOffset = { field: 'mode', type: 'nominal', sort: summary.modes } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `Time to take for starting up ${runtime === 'cri' ? 'pods through CRI' : 'containers'} (${summary.percentile} pctl., ${n} samples)`,
+    title: `Time to take for starting up ${subject} (${summary.percentile} pctl., ${n} samples)`,
     width: width(summary), height: 300, config,
     layer: [
       {
@@ -55,7 +56,7 @@ export function startupSpec(summary: Summary, runtime = 'ctr'): TopLevelSpec {
         encoding: {
           x, xOffset,
           y: { field: 'seconds', type: 'quantitative', aggregate: 'sum', stack: 'zero', title: 'time[sec]' },
-          color: { field: 'phase', type: 'nominal', sort: summary.phases, scale: { domain: summary.phases, range: summary.phases.map((p) => PHASE_COLORS[p]) }, title: 'phase' },
+          color: { field: 'phase', type: 'nominal', sort: summary.phases, scale: { domain: summary.phases, range: summary.phases.map(colorOf) }, title: 'phase' },
           order: { field: 'order', type: 'quantitative' },
           tooltip: [{ field: 'image' }, { field: 'mode' }, { field: 'phase' }, { field: 'seconds', format: '.3f' }],
         },

@@ -32,12 +32,15 @@ export function summaryCsv(summary: Summary): string {
 /** A field as csv-stringify writes it: quoted when it holds a comma, a quote or a line break. */
 const field = (v: string | number): string => (typeof v === 'number' ? String(v) : /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
 
-const SAMPLE_COLUMNS: [string, (s: Sample) => string | number][] = [
+type Column = [string, (s: Sample) => string | number];
+
+/** The columns of samples.csv: a time and a byte count per phase of the run's runtime. */
+const sampleColumns = (phases: readonly string[]): Column[] => [
   ['index', (s) => s.index], ['round', (s) => s.round], ['workload', (s) => s.workload], ['mode', (s) => s.mode],
   ['status', (s) => s.status], ['reason', (s) => s.reason ?? ''],
-  ['pull', (s) => num(s.phases.pull)], ['sandbox', (s) => num(s.phases.sandbox)], ['create', (s) => num(s.phases.create)], ['run', (s) => num(s.phases.run)], ['total', (s) => num(s.total)],
-  ['image_bytes', (s) => s.image_bytes], ['fetched_pull', (s) => s.bytes_fetched.pull ?? ''], ['fetched_sandbox', (s) => s.bytes_fetched.sandbox ?? ''], ['fetched_create', (s) => s.bytes_fetched.create ?? ''],
-  ['fetched_run', (s) => s.bytes_fetched.run ?? ''], ['fetched_total', (s) => s.bytes_fetched.total], ['lazy_mounts', (s) => s.lazy_mounts ?? ''],
+  ...phases.map((p): Column => [p, (s) => num(s.phases[p])]), ['total', (s) => num(s.total)],
+  ['image_bytes', (s) => s.image_bytes], ...phases.map((p): Column => [`fetched_${p}`, (s) => s.bytes_fetched[p] ?? '']),
+  ['fetched_total', (s) => s.bytes_fetched.total], ['lazy_mounts', (s) => s.lazy_mounts ?? ''],
   ['started_at', (s) => s.started_at], ['image', (s) => s.image], ['disturbed', (s) => s.disturbed ?? ''],
   ['steal_pct', (s) => s.machine?.steal_pct ?? ''], ['foreign_cpu_pct', (s) => s.machine?.foreign_cpu_pct ?? ''],
   ['cpu_pressure_pct', (s) => s.machine?.cpu_pressure_pct ?? ''], ['io_pressure_pct', (s) => s.machine?.io_pressure_pct ?? ''],
@@ -45,8 +48,9 @@ const SAMPLE_COLUMNS: [string, (s: Sample) => string | number][] = [
 ];
 
 /** One line per sample, written here: csv-stringify spends ~10 µs a row, seconds for 100k samples. */
-export function samplesCsv(samples: readonly Sample[]): string {
-  const lines = [SAMPLE_COLUMNS.map(([name]) => name).join(',')];
-  for (const s of samples) lines.push(SAMPLE_COLUMNS.map(([, get]) => field(get(s))).join(','));
+export function samplesCsv(samples: readonly Sample[], phases: readonly string[]): string {
+  const columns = sampleColumns(phases);
+  const lines = [columns.map(([name]) => name).join(',')];
+  for (const s of samples) lines.push(columns.map(([, get]) => field(get(s))).join(','));
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,7 @@
 // The exporters below are the one list of those files: one file per format.
 import { renderBadge } from './badge.ts';
 import { renderSvg, startupSpec, svgToPng, totalsSpec } from './charts.ts';
-import { runtimeOf } from '../results/metadata.ts';
+import { runtimeOf } from '../runtimes/index.ts';
 import { resultCsv, samplesCsv, summaryCsv } from './csv.ts';
 import { once, writeExports, type Exporter } from './exporter.ts';
 import { renderHtml } from './html.ts';
@@ -19,7 +19,7 @@ const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 export const REPORT_EXPORTERS: readonly Exporter<ReportView>[] = [
   { file: 'result.csv', render: (v) => resultCsv(v.input.summary) },
   { file: 'summary.csv', render: (v) => summaryCsv(v.input.summary) },
-  { file: 'samples.csv', render: (v) => samplesCsv(v.input.samples) },
+  { file: 'samples.csv', render: (v) => samplesCsv(v.input.samples, v.input.summary.phases) },
   { file: 'summary.json', render: (v) => json(summaryJson(v.input)) },
   { file: 'benchmark.json', render: (v) => json(benchmarkEntries(v.input)) },
   { file: 'startup.svg', render: (v) => v.startup() },
@@ -35,7 +35,7 @@ export async function buildReport(dir: string, opts: ReportOptions): Promise<{ i
   const input = loadReportInput(dir, opts);
   const view: ReportView = {
     input, model: buildModel(input),
-    startup: once(() => renderSvg(startupSpec(input.summary, runtimeOf(input.meta)))),
+    startup: once(() => renderSvg(startupSpec(input.summary, runtimeOf(input.meta)?.subject))),
     totals: once(() => renderSvg(totalsSpec(input.summary))),
   };
   return { input, files: await writeExports(dir, REPORT_EXPORTERS, view) };

@@ -3,6 +3,7 @@ import { UserError } from '../errors.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { orderModes } from '../systems/index.ts';
+import { runtimeOf } from '../runtimes/index.ts';
 import { readMeta, type RunMeta } from '../results/metadata.ts';
 import { SAMPLE_SCHEMA, type Sample } from '../results/sample.ts';
 import { loadSamples, META_FILE } from '../results/store.ts';
@@ -51,5 +52,6 @@ export function loadReportInput(dir: string, opts: ReportOptions): ReportInput {
   const modes = orderModes(planned);
   const seed = meta?.options.seed ?? 1;
   const keepDisturbed = opts.keepDisturbed ?? meta?.options.keep_disturbed === true;
-  return { dir, samples, meta, warnings, summary: summarize(samples, { percentile: opts.percentile, seed, workloads, modes, keepDisturbed, ...(opts.metrics ? { metrics: opts.metrics } : {}) }) };
+  const phases = runtimeOf(meta)?.phases;
+  return { dir, samples, meta, warnings, summary: summarize(samples, { percentile: opts.percentile, seed, workloads, modes, keepDisturbed, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(phases ? { phases } : {}) }) };
 }

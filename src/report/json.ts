@@ -1,7 +1,6 @@
 // Machine-readable results: summary.json (a versioned schema, the figures of summary.csv with
 // the run's link, versions and outcome) and github-action-benchmark's customSmallerIsBetter.
 import { z } from 'zod';
-import { PHASES } from '../results/sample.ts';
 import { RunOptionsSchema } from '../results/metadata.ts';
 import { systemOf } from '../systems/index.ts';
 import type { ReportInput } from './input.ts';
@@ -69,7 +68,7 @@ export function summaryJson(input: ReportInput): SummaryJson {
     },
     cells: summary.cells.map((c) => ({
       workload: c.workload, mode: c.mode, system: systemOf(c.mode), counts: c.counts, set_aside: c.set_aside,
-      phases: Object.fromEntries([...PHASES, 'total'].flatMap((k) => (c.stats[k as 'total'] ? [[k, c.stats[k as 'total']]] : []))),
+      phases: Object.fromEntries([...summary.phases, 'total'].flatMap((k) => (c.stats[k] ? [[k, c.stats[k]]] : []))),
       fetched_share: c.fetched_share ?? null,
     })),
     speedups: summary.speedups.map((s) => ({ workload: s.workload, mode: s.mode, factor: s.factor, ci: s.ci, paired: s.paired ?? null })),

@@ -3,11 +3,11 @@ import { headline, type Cell, type Summary } from '../stats/summary.ts';
 import { THRESHOLDS } from '../bench/machine.ts';
 import { runTrust } from '../stats/trust.ts';
 import { median } from 'simple-statistics';
-import { systemOf } from '../systems/index.ts';
+import { BASELINE, systemOf } from '../systems/index.ts';
 import type { ReportInput } from './input.ts';
 import { describe } from '../lab/link.ts';
-import { describeHost, repeatArgs, runtimeOf, shellQuote, type RunMeta } from '../results/metadata.ts';
-import { RUNTIMES } from '../runtimes/index.ts';
+import { describeHost, repeatArgs, shellQuote, type RunMeta } from '../results/metadata.ts';
+import { runtimeOf } from '../runtimes/index.ts';
 import { fidelity, type FidelityRow, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
 import type { LinkSpec } from '../lab/link.ts';
 
@@ -34,9 +34,9 @@ const pct = (v: number | undefined) => (v === undefined ? '-' : `${(v * 100).toF
 
 export function speedupText(summary: Summary): string[] {
   return headline(summary).map((h) => {
-    const legacy = summary.cells.find((c) => c.workload === h.workload && c.mode === 'legacy')!.stats.total!.median;
+    const legacy = summary.cells.find((c) => c.workload === h.workload && c.mode === BASELINE)!.stats.total!.median;
     const lazy = summary.cells.find((c) => c.workload === h.workload && c.mode === h.mode)!.stats.total!.median;
-    return `${h.workload}: ${systemOf(h.mode)}'s best, ${h.mode}, starts ${h.factor.toFixed(1)}x faster than legacy (95% CI ${h.ci[0].toFixed(1)}-${h.ci[1].toFixed(1)}x; median total ${legacy.toFixed(2)} s -> ${lazy.toFixed(2)} s)`;
+    return `${h.workload}: ${systemOf(h.mode)}'s best, ${h.mode}, starts ${h.factor.toFixed(1)}x faster than ${BASELINE} (95% CI ${h.ci[0].toFixed(1)}-${h.ci[1].toFixed(1)}x; median total ${legacy.toFixed(2)} s -> ${lazy.toFixed(2)} s)`;
   });
 }
 
@@ -61,12 +61,12 @@ export function buildModel(input: ReportInput): ReportModel {
     header: ['mode', ...summary.phases.map((ph) => `${ph}(sec)`), `total p${p}`, 'total median', 'median 95% CI', 'speed-up (95% CI)', 'paired speed-up (95% CI)', 'n counted / n', 'system'],
     rows: summary.cells.filter((c) => c.workload === w).map((c) => cellRow(c, summary)),
   }));
-  const lazyModes = summary.modes.filter((m) => m !== 'legacy');
+  const lazyModes = summary.modes.filter((m) => m !== BASELINE);
   const finding: Table = {
-    caption: 'Share of start-up spent pulling (legacy) and share of the image fetched until the container was up (lazy modes)',
-    header: ['image', 'legacy: pull / total (median)', ...lazyModes.map((m) => `${m}: image fetched`)],
+    caption: `Share of start-up spent pulling (${BASELINE}) and share of the image fetched until the container was up (lazy modes)`,
+    header: ['image', `${BASELINE}: pull / total (median)`, ...lazyModes.map((m) => `${m}: image fetched`)],
     rows: summary.workloads.map((w) => {
-      const legacy = summary.cells.find((c) => c.workload === w && c.mode === 'legacy')?.stats;
+      const legacy = summary.cells.find((c) => c.workload === w && c.mode === BASELINE)?.stats;
       const share = legacy?.pull && legacy.total ? legacy.pull.median / legacy.total.median : undefined;
       return [w, pct(share), ...lazyModes.map((m) => pct(summary.cells.find((c) => c.workload === w && c.mode === m)?.fetched_share))];
     }),
@@ -94,11 +94,11 @@ export function buildModel(input: ReportInput): ReportModel {
     [meta.shards ? 'machine (shard 1)' : 'machine', describeHost(meta.host)],
     ...(meta.machine ? [['machine checks', describeChecks(meta.machine)] as [string, string]] : []),
     ['link', describeLink(meta.link)],
-    ['--containerd', String(meta.options.containerd ?? '1.6 (before --containerd existed)')],
-    ['--runtime', `${runtimeOf(meta)}: ${RUNTIMES.find((r) => r.name === runtimeOf(meta))?.title ?? 'unknown to this hellobench'}`],
+    ['--containerd', meta.options.containerd],
+    ['--runtime', `${meta.options.runtime}: ${runtimeOf(meta)?.title ?? 'unknown to this hellobench'}`],
     ...Object.entries(meta.systems ?? {}).map(([k, v]) => [`system ${k}`, v] as [string, string]),
     ...Object.entries(meta.versions).map(([k, v]) => [k, v] as [string, string]),
-    ['order', `${String(meta.options.order ?? 'shuffled')}${meta.options.until_ci !== undefined ? `; --until-ci ${String(meta.options.until_ci)} (at most ${String(meta.options.max_samples)} rounds), ${meta.rounds ?? '?'} rounds taken` : ''}`],
+    ['order', `${meta.options.order}${meta.options.until_ci !== undefined ? `; --until-ci ${String(meta.options.until_ci)} (at most ${String(meta.options.max_samples)} rounds), ${meta.rounds ?? '?'} rounds taken` : ''}`],
     ['seed', String(meta.options.seed)],
   ] : [['run', 'run.json is missing: environment unknown']];
   const reproduce = meta
@@ -113,7 +113,7 @@ export function buildModel(input: ReportInput): ReportModel {
     ...input.warnings,
   ];
   return {
-    title: `hellobench: ${runtimeOf(meta) === 'cri' ? 'pod start-up through CRI' : 'container start-up'}${meta ? `, run ${meta.run_id}` : ''}`,
+    title: `hellobench: start-up of ${runtimeOf(meta)?.subject ?? 'containers'}${meta ? `, run ${meta.run_id}` : ''}`,
     headline: [...(trust.problem ? [`Not a measurement: ${trust.problem}.`] : []), ...speedupText(summary)], tables, failures, disturbed, finding, environment, reproduce, notes,
     ...(fidelityRows.length ? { fidelity: fidelityTable(fidelityRows, meta!.link) } : {}),
   };

@@ -1,19 +1,11 @@
 // run.json: what was run, on what, with which versions; written before the first sample
 // and completed at the end, so an interrupted run still says what it was.
-import { UserError } from '../errors.ts';
-import { existsSync, readFileSync, statfsSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { cpus, release, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { cgroupDriver, hostCgroups } from '../lab/cgroups.ts';
-import type { ContainerdBuild } from '../lab/containerd.ts';
-import { toolVersion, type ToolName } from '../lab/tools.ts';
-import type { Mode } from '../systems/index.ts';
-import type { ContainerRuntime } from '../runtimes/runtime.ts';
-import { LAB_BASE, PROJECT_ROOT } from '../paths.ts';
+import { UserError } from '../errors.ts';
 import { META_FILE, writeAtomic } from './store.ts';
+import { MachineCheckSchema } from './machine.ts';
 
 export const RESULTS_FORMAT = 1;
 
@@ -30,18 +22,19 @@ export const RunOptionsSchema = z.object({
   /** The images this run measured (a shard's share of the selection). */
   workload_names: z.array(z.string()),
   modes: z.array(z.string()),
-  /** Absent in runs from before --containerd existed (they ran 1.6). */
-  containerd: z.string().optional(),
-  /** How containers were started: `ctr` or `cri`; absent in runs from before --runtime existed (ctr). */
-  runtime: z.string().optional(),
+  // Defaults here are what runs from before an option existed did: the one place they are said.
+  /** Which containerd ran (runs from before --containerd ran Debian's 1.6). */
+  containerd: z.string().default('1.6'),
+  /** How containers were started (src/runtimes/; runs from before --runtime used ctr). */
+  runtime: z.string().default('ctr'),
   link: z.string(),
   bandwidth: z.string().optional(),
   rtt: z.string().optional(),
   samples: z.number().int().positive(),
-  order: z.string().optional(),
+  order: z.string().default('shuffled'),
   until_ci: z.number().optional(),
   max_samples: z.number().int().optional(),
-  keep_disturbed: z.boolean().optional(),
+  keep_disturbed: z.boolean().default(false),
   seed: z.number().int(),
   percentile: z.number(),
   /** `--shard index/count` and the whole selection the shards split. */
@@ -82,25 +75,6 @@ export const ShardPartSchema = z.object({
   link_measured: measured.optional(),
 });
 export type ShardPart = z.infer<typeof ShardPartSchema>;
-
-/** A machine check (src/bench/machine.ts): the machine with the lab idle, before a round. */
-export const MachineCheckSchema = z.object({
-  at: z.string(),
-  /** The round it came before (0-based). */
-  round: z.number().int(),
-  seconds: z.number(),
-  /** Median of the canaries timed during the check, ms. */
-  canary_ms: z.number(),
-  steal_pct: z.number().optional(),
-  foreign_cpu_pct: z.number().optional(),
-  low_priority_cpu_pct: z.number().optional(),
-  competing_cpu_pct: z.number().optional(),
-  /** The whole machine's CPU pressure over the check. */
-  cpu_pressure_pct: z.number().optional(),
-  /** Why the machine counted as busy (the first figure over its threshold), against the calm reference. */
-  busy: z.string().optional(),
-});
-export type MachineCheck = z.infer<typeof MachineCheckSchema>;
 
 export const RunMetaSchema = z.object({
   format: z.number().int(),
@@ -149,9 +123,6 @@ export type RunMeta = z.infer<typeof RunMetaSchema>;
 
 export class MetaError extends UserError {}
 
-/** The runtime a run used: runs from before --runtime existed used ctr. */
-export const runtimeOf = (meta: RunMeta | undefined | null) => meta?.options.runtime ?? 'ctr';
-
 /** Reads and validates run.json; a malformed one is named with the field that is wrong. */
 export function readMeta(file: string): RunMeta {
   let raw: unknown;
@@ -199,46 +170,6 @@ export function repeatArgs(o: RunOptions): string[] {
   return args;
 }
 
-/** Versions of hellobench and of every component the run drives: its containerd and its modes' systems. */
-export async function collectVersions(containerd: ContainerdBuild, modes: readonly Mode[], runtime: ContainerRuntime): Promise<Record<string, string>> {
-  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
-  const out: Record<string, string> = { hellobench: pkg.version, node: process.version };
-  const tools: [string, ToolName][] = [['containerd', containerd.containerd], ['ctr', containerd.ctr], ['runc', 'runc'],
-    ['docker-registry', 'docker-registry'], ['skopeo', 'skopeo'], ['umoci', 'umoci'],
-    ...[...new Set([...runtime.tools, ...modes.flatMap((m) => m.system.tools)])].map((t) => [t, t] as [string, ToolName])];
-  for (const [key, t] of tools) {
-    const v = await toolVersion(t);
-    if (v !== 'n/a') out[key] = v;
-  }
-  // The pods' network: Debian's CNI plugins.
-  if (runtime.pods) {
-    const cni = await execa('dpkg-query', ['-W', '-f', '${Version}', 'containernetworking-plugins'], { reject: false });
-    out.cni = cni.exitCode === 0 ? `containernetworking-plugins ${cni.stdout.trim()} [Debian]` : 'unavailable (install containernetworking-plugins: run scripts/setup.sh)';
-  }
-  return out;
-}
-
-/** Called once, at run start: reports describe the machine from run.json and never look at it. */
-export function hostInfo(): HostInfo {
-  // GitHub names its runners; elsewhere the host name says which machine measured.
-  const runner = process.env.RUNNER_NAME || hostname();
-  const cg = hostCgroups();
-  return {
-    kernel: release(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30), runner,
-    cgroup: { mode: cg.mode, driver: cgroupDriver(cg) }, disk_gib: diskGib(LAB_BASE),
-  };
-}
-
-const gib = (bytes: number) => Math.round((bytes / 2 ** 30) * 10) / 10;
-
-/** Size and free space (to an unprivileged user: root's reserve left out) of the filesystem that holds `path`, or will. */
-export function diskGib(path: string): { total: number; free: number } {
-  let p = path;
-  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
-  const s = statfsSync(p);
-  return { total: gib(s.blocks * s.bsize), free: gib(s.bavail * s.bsize) };
-}
-
 /** What makes two runs' machines unlike for timing: CPU model, size and cgroup set-up (not the free disk, which varies). */
 export function hostKind(h: HostInfo): string {
   return `${h.cpu}, ${h.cores} vCPU, ${h.memory_gib} GiB RAM, cgroup ${h.cgroup ? `${h.cgroup.mode} (${h.cgroup.driver})` : 'unknown'}`;
@@ -255,11 +186,4 @@ export function describeHost(h: HostInfo): string {
 
 export function writeMeta(dir: string, meta: RunMeta): void {
   writeAtomic(join(dir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
-}
-
-/** The commit of the checkout that runs, for the history; undefined outside a git checkout. */
-export async function currentCommit(): Promise<string | undefined> {
-  if (process.env.GITHUB_SHA) return process.env.GITHUB_SHA;
-  const r = await execa('git', ['-C', PROJECT_ROOT, 'rev-parse', 'HEAD'], { reject: false });
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }

@@ -1,13 +1,10 @@
 // The Sample record: the contract between measuring and reporting. One JSON object per
 // line of samples.jsonl; every report can be rebuilt from these alone.
-import type { MachineFigures } from '../bench/machine.ts';
+import type { MachineFigures } from './machine.ts';
 
 export const SAMPLE_SCHEMA = 1;
 
 export type SampleStatus = 'ok' | 'failed' | 'timeout' | 'invalid';
-/** `sandbox` (the pod's RunPodSandbox) only in samples of the CRI runtime. */
-export type PhaseName = 'pull' | 'sandbox' | 'create' | 'run';
-export const PHASES: readonly PhaseName[] = ['pull', 'sandbox', 'create', 'run'];
 
 export interface Sample {
   schema: number;
@@ -22,8 +19,8 @@ export interface Sample {
   seed: number;
   status: SampleStatus;
   reason?: string;
-  /** Seconds per phase; a phase not reached is absent. */
-  phases: Partial<Record<PhaseName, number>>;
+  /** Seconds per phase, in the runtime's order (its `phases`); a phase not reached is absent. */
+  phases: Record<string, number>;
   /** The sum of the runtime's phases, present when every one was measured. */
   total?: number;
   started_at: string;
@@ -31,7 +28,7 @@ export interface Sample {
   image_bytes: number;
   layers: number;
   /** Bytes the registry served during each phase (blob and manifest responses). */
-  bytes_fetched: Partial<Record<PhaseName, number>> & { total: number };
+  bytes_fetched: Record<string, number> & { total: number };
   /** Bytes that crossed the link towards the runtime during the sample, headers included (shaped links only). */
   link_bytes?: number;
   /** Lazily mounted layers (or images) once the container is created, as the mode's system proves them (lazy modes). */
@@ -48,3 +45,23 @@ export interface Sample {
 export function counted(s: Sample, keepDisturbed = false): boolean {
   return s.status === 'ok' && (keepDisturbed || s.disturbed === undefined);
 }
+
+/**
+ * The phases samples hold, in their runtimes' order (a sample keeps its phases in the order
+ * they ran): for reports of runs whose runtime this hellobench does not know.
+ */
+export function phasesOf(samples: readonly Sample[]): string[] {
+  const order: string[] = [];
+  for (const s of samples) {
+    let at = 0;
+    for (const p of Object.keys(s.phases)) {
+      const i = order.indexOf(p);
+      if (i < 0) order.splice(at++, 0, p);
+      else at = i + 1;
+    }
+  }
+  return order;
+}
+
+/** Bytes the registry served during the sample's phases (not after them). */
+export const bytesInPhases = (s: Sample): number => Object.entries(s.bytes_fetched).reduce((b, [k, v]) => (k === 'total' ? b : b + v), 0);

@@ -6,10 +6,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { Workload } from '../catalog/schema.ts';
-import { httpCheck, readyWhat, untilFileLine, untilHttp } from '../bench/ready.ts';
-import { timeProcess, timeUntil } from '../bench/timer.ts';
+import { httpCheck, readyWhat, untilFileLine, untilHttp } from '../timing/ready.ts';
+import { timeProcess, timeUntil } from '../timing/timer.ts';
 import type { RuncCgroups } from '../lab/cgroups.ts';
 import { lastLines, oneLine } from '../util/text.ts';
+import { CriNode, crictlOf, CRICTL, criLeftovers, cniProblems, cniVersion, PAUSE } from './cri-node.ts';
 import { processProblem, type ContainerRuntime, type RuntimeContext, type SampleSpec, type Step, type StepResult } from './runtime.ts';
 
 /** How often the exit of a container is checked when its event did not come (a missed subscription). */
@@ -18,9 +19,15 @@ const EXIT_POLL_MS = 2000;
 export const criRuntime: ContainerRuntime = {
   name: 'cri',
   title: "containerd's CRI plugin through crictl (a kubelet's calls): pull, run pod sandbox, create, start until ready",
+  subject: 'pods through CRI',
   phases: ['pull', 'sandbox', 'create', 'run'],
-  pods: true,
-  tools: ['crictl', 'pause'],
+  tools: [CRICTL, PAUSE],
+  hostProblems: cniProblems,
+  // The CRI plugins' config here is containerd 2's (version 3).
+  refuses: (c) => (c.configVersion === 3 ? undefined : `needs --containerd 2 (${c.label} is driven through ctr only)`),
+  node: () => new CriNode(),
+  leftovers: criLeftovers,
+  versions: async () => ({ cni: await cniVersion() }),
   steps: (ctx, spec) => new PodSample(ctx, spec).steps(),
 };
 
@@ -38,10 +45,10 @@ class PodSample {
   private readonly cgroups: RuncCgroups;
 
   constructor(ctx: RuntimeContext, private readonly s: SampleSpec) {
-    if (!ctx.crictl || !ctx.podDir) throw new Error('the lab was not started for the CRI runtime');
-    this.crictl = ctx.crictl as [string, ...string[]];
+    this.crictl = crictlOf(ctx.labDir, ctx.containerdSock) as [string, ...string[]];
     this.cgroups = ctx.cgroups;
-    this.dir = join(ctx.podDir, s.id);
+    // Under containerd's directory: wiped with it on every reset.
+    this.dir = join(ctx.labDir, 'containerd', 'pods', s.id);
   }
 
   private get w(): Workload {

@@ -4,8 +4,8 @@ import { basename } from 'node:path';
 import { execa } from 'execa';
 import type { Workload } from '../catalog/schema.ts';
 import { LabError } from '../lab/errors.ts';
-import { httpCheck, readyWhat, untilHttp } from '../bench/ready.ts';
-import { timeProcess, timeUntilLine } from '../bench/timer.ts';
+import { httpCheck, readyWhat, untilHttp } from '../timing/ready.ts';
+import { timeProcess, timeUntilLine } from '../timing/timer.ts';
 import type { Mode } from '../systems/system.ts';
 import { lastLines } from '../util/text.ts';
 import { processProblem, type ContainerRuntime, type RuntimeContext, type StepResult } from './runtime.ts';
@@ -28,8 +28,8 @@ export function createArgv(rt: RuntimeContext, w: Workload, mode: Mode, ref: str
 export const ctrRuntime: ContainerRuntime = {
   name: 'ctr',
   title: "containerd's client ctr (upstream HelloBench's way): pull, container create, task start",
+  subject: 'containers',
   phases: ['pull', 'create', 'run'],
-  pods: false,
   tools: [],
   steps: (ctx, { workload: w, mode, ref, id }) => [
     {

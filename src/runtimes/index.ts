@@ -14,3 +14,8 @@ export function runtimeByName(name: string): ContainerRuntime {
   if (!r) throw new UserError(`--runtime: unknown "${name}": choose from ${RUNTIMES.map((x) => x.name).join(', ')}`);
   return r;
 }
+
+/** The runtime a run used, as its run.json names it; undefined when this hellobench does not know it. */
+export function runtimeOf(meta: { options: { runtime: string } } | undefined | null): ContainerRuntime | undefined {
+  return RUNTIMES.find((r) => r.name === (meta?.options.runtime ?? DEFAULT_RUNTIME));
+}

@@ -1,25 +1,17 @@
 // The other axis beside the snapshotter system: how a container is created and started, and
-// when it counts as up. `ctr` drives containerd's own API as upstream's HelloBench does;
-// `cri` drives its CRI plugin as a kubelet does. A runtime turns one sample into timed steps,
-// one per phase; the sampler runs them in order, times each through bench/timer.ts, and
-// stops at the first that fails.
+// when it counts as up. Everything that differs between runtimes lives behind this interface,
+// one file per runtime: its phases, its tools and host checks, the node it needs beside
+// containerd (config, network, images, clean-up) and the timed steps of one sample. The
+// sampler (src/bench/sampler.ts) runs the steps in order and stops at the first that fails.
 import type { Workload } from '../catalog/schema.ts';
-import type { PhaseResult } from '../bench/timer.ts';
-import type { RuncCgroups } from '../lab/cgroups.ts';
-import type { ToolName } from '../lab/tools.ts';
-import type { PhaseName } from '../results/sample.ts';
-import type { Mode, SampleContext } from '../systems/system.ts';
+import type { PhaseResult } from '../timing/timer.ts';
+import type { ContainerdBuild } from '../lab/containerd.ts';
+import type { LeftoverCleaner, RuntimeNode, SampleContext } from '../lab/node.ts';
+import type { Tool } from '../lab/tools.ts';
+import type { Mode } from '../systems/system.ts';
 import { lastLines } from '../util/text.ts';
 
-/** What a sample gets of the lab's runtime: the system's context plus the CRI client. */
-export interface RuntimeContext extends SampleContext {
-  /** runc's cgroup driver and the lab's parent cgroup, from the host's layout: every container is told them. */
-  cgroups: RuncCgroups;
-  /** crictl's argv prefix against the lab's containerd (CRI runtime only). */
-  crictl?: string[];
-  /** An empty directory of this sample's for pod and container files (CRI runtime only). */
-  podDir?: string;
-}
+export type RuntimeContext = SampleContext;
 
 /** A phase's outcome: its time, and why it failed if it did. */
 export interface StepResult extends PhaseResult {
@@ -28,7 +20,8 @@ export interface StepResult extends PhaseResult {
 }
 
 export interface Step {
-  phase: PhaseName;
+  /** One of the runtime's `phases`. */
+  phase: string;
   run(): Promise<StepResult>;
 }
 
@@ -45,12 +38,25 @@ export interface ContainerRuntime {
   name: string;
   /** One line for the report's environment. */
   title: string;
-  /** The phases of its samples, in order; `create` is where the lazy proof is taken, `run` is last. */
-  phases: readonly PhaseName[];
-  /** Whether it starts pods: the lab then runs containerd's CRI plugin, a CNI network and the pause image. */
-  pods: boolean;
+  /** What starts, as the report's title says it ("containers", "pods through CRI"). */
+  subject: string;
+  /**
+   * The phases of its samples, in order: every table, CSV, JSON and chart follows them. The
+   * lazy proof is taken after `create`; `run` is last and holds the workload's output.
+   */
+  phases: readonly string[];
   /** Binaries it needs beyond containerd. */
-  tools: ToolName[];
+  tools: Tool[];
+  /** Host facts beyond its tools, each a doctor line when missing. */
+  hostProblems?(): string[];
+  /** Why it cannot drive this containerd, when it cannot (refused before any lab starts). */
+  refuses?(containerd: ContainerdBuild): string | undefined;
+  /** A new node for one lab, when it needs more than the lab's containerd as it is. */
+  node?(): RuntimeNode;
+  /** What its samples leave on the host when hellobench is killed; the next lab removes it. */
+  leftovers?: LeftoverCleaner;
+  /** Versions of what it drives besides its tools, for run.json. */
+  versions?(): Promise<Record<string, string>>;
   /** The timed steps of one sample on a freshly reset lab. */
   steps(ctx: RuntimeContext, s: SampleSpec): Step[];
 }

@@ -5,7 +5,7 @@
 import { median } from 'simple-statistics';
 import { orderModes } from '../systems/index.ts';
 import { counted, type Sample } from '../results/sample.ts';
-import type { MachineCheck } from '../results/metadata.ts';
+import type { MachineCheck } from '../results/machine.ts';
 import { ratioCI, stream } from './summary.ts';
 
 export type Verdict = 'regression' | 'improvement' | 'no change' | 'machine differed' | 'missing';

@@ -4,6 +4,7 @@
 import { median } from 'simple-statistics';
 import type { LinkSpec } from '../lab/link.ts';
 import type { Sample } from '../results/sample.ts';
+import { BASELINE } from '../systems/index.ts';
 
 /** Round trips a pull needs at the least: the manifest (and config), then the layers in parallel. */
 export const PULL_ROUND_TRIPS = 2;
@@ -18,7 +19,7 @@ export function pullFloor(imageBytes: number, link: LinkSpec): number | undefine
 export function fidelity(samples: readonly Sample[], link: LinkSpec): FidelityRow[] {
   const rows: FidelityRow[] = [];
   for (const workload of [...new Set(samples.map((s) => s.workload))]) {
-    const legacy = samples.filter((s) => s.workload === workload && s.mode === 'legacy' && s.status === 'ok' && s.phases.pull !== undefined);
+    const legacy = samples.filter((s) => s.workload === workload && s.mode === BASELINE && s.status === 'ok' && s.phases.pull !== undefined);
     if (!legacy.length) continue;
     const floor = pullFloor(legacy[0]!.image_bytes, link);
     if (floor === undefined) continue;

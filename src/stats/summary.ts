@@ -1,9 +1,9 @@
 // Summaries per (workload, mode, metric) and speed-ups over legacy, from samples alone.
 import { mean, median, quickselect, sampleStandardDeviation } from 'simple-statistics';
-import { prng } from '../bench/plan.ts';
-import { counted, PHASES, type PhaseName, type Sample, type SampleStatus } from '../results/sample.ts';
-import { orderModes, systemOf } from '../systems/index.ts';
-import { METRICS, metricOf, percentileSorted, type Metric } from './percentile.ts';
+import { prng } from '../util/random.ts';
+import { bytesInPhases, counted, phasesOf, type Sample, type SampleStatus } from '../results/sample.ts';
+import { BASELINE, orderModes, systemOf } from '../systems/index.ts';
+import { metricOf, percentileSorted, type Metric } from './percentile.ts';
 import { ResampledMedian } from './resample.ts';
 
 /** Bootstrap resamples per interval: enough for stable 95% bounds; their cost does not grow with the samples. */
@@ -57,7 +57,7 @@ export interface Summary {
   cells: Cell[];
   speedups: SpeedUp[];
   /** The phases of the run's runtime, in order (`sandbox` only where a sample has one: the CRI runtime). */
-  phases: PhaseName[];
+  phases: string[];
   /** Whether disturbed samples were kept in the statistics. */
   keep_disturbed: boolean;
 }
@@ -131,7 +131,9 @@ function stat(values: number[], p: number, rand: () => number): Stat {
  * Everything the reports show. Deterministic for a seed: the bootstrap draws from its own
  * generator, in a fixed order of cells.
  */
-export function summarize(samples: readonly Sample[], opts: { percentile: number; seed: number; workloads?: string[]; modes?: string[]; keepDisturbed?: boolean; metrics?: readonly Metric[] }): Summary {
+export function summarize(samples: readonly Sample[], opts: { percentile: number; seed: number; workloads?: string[]; modes?: string[]; keepDisturbed?: boolean; metrics?: readonly Metric[]; phases?: readonly string[] }): Summary {
+  // The runtime's phases, as the caller knows them; else those the samples hold.
+  const phases = [...(opts.phases ?? phasesOf(samples))];
   const keep = opts.keepDisturbed ?? false;
   const workloads = opts.workloads ?? [...new Set(samples.map((s) => s.workload))];
   const modes = opts.modes ?? orderModes([...new Set(samples.map((s) => s.mode))]);
@@ -153,23 +155,23 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
       const ok = all.filter((s) => counted(s, keep));
       const setAside = counts.ok - ok.length;
       const stats: Cell['stats'] = {};
-      for (const m of opts.metrics ?? METRICS) {
+      for (const m of opts.metrics ?? [...phases, 'total']) {
         const v = ok.map((s) => metricOf(s, m)).filter((x): x is number => x !== undefined);
         if (v.length) stats[m] = stat(v, opts.percentile, stream(opts.seed, workload, mode, m));
       }
       if (stats.total) used.set(`${workload}\0${mode}`, ok);
-      const shares = ok.filter((s) => s.image_bytes > 0).map((s) => PHASES.reduce((b, p) => b + (s.bytes_fetched[p] ?? 0), 0) / s.image_bytes);
+      const shares = ok.filter((s) => s.image_bytes > 0).map((s) => bytesInPhases(s) / s.image_bytes);
       cells.push({ workload, mode, counts, set_aside: setAside, stats, ...(shares.length ? { fetched_share: mean(shares) } : {}) });
     }
   }
   const speedups: SpeedUp[] = [];
   for (const workload of workloads) {
-    const legacy = used.get(`${workload}\0legacy`);
+    const legacy = used.get(`${workload}\0${BASELINE}`);
     if (!legacy) continue;
     const base = legacy.map((s) => s.total!);
     for (const mode of modes) {
       const other = used.get(`${workload}\0${mode}`);
-      if (mode === 'legacy' || !other) continue;
+      if (mode === BASELINE || !other) continue;
       const lazy = other.map((s) => s.total!);
       const up: SpeedUp = { workload, mode, factor: median(base) / median(lazy), ci: ratioCI(base, lazy, stream(opts.seed, workload, mode, 'speed-up')) };
       const ratios = pairedRatios(legacy, other);
@@ -177,7 +179,6 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
       speedups.push(up);
     }
   }
-  const phases = PHASES.filter((p) => p !== 'sandbox' || samples.some((s) => s.phases.sandbox !== undefined));
   return { percentile: opts.percentile, seed: opts.seed, workloads, modes, cells, speedups, phases, keep_disturbed: keep };
 }
 

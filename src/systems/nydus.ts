@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { tool, toolVersion } from '../lab/tools.ts';
+import { tool, toolVersion, type Tool } from '../lab/tools.ts';
 import { lastLines } from '../util/text.ts';
 import { fuseCheck, fuseProof } from './host.ts';
 import type { Mode, SnapshotterSystem } from './system.ts';
@@ -17,10 +17,18 @@ export interface NydusOptions {
   prefetch: boolean;
 }
 
+const fromProxy = (what: string) => `run scripts/setup.sh (builds ${what} from the Go module proxy)`;
+const SNAPSHOTTER: Tool = { name: 'containerd-nydus-grpc', how: fromProxy('the Nydus snapshotter'), version: ['--version'] };
+const CONVERTER: Tool = { name: 'nydus-convert', how: 'run scripts/setup.sh (builds the Nydus converter from tools/nydus)', version: ['--version'] };
+const NYDUSD: Tool = { name: 'nydusd', how: 'run scripts/setup.sh (builds nydus-rs from crates.io)', version: ['--version'] };
+const BUILDER: Tool = { name: 'nydus-image', how: 'run scripts/setup.sh (builds nydus-rs from crates.io)', version: ['--version'] };
+const NYDUSD_WRAPPER: Tool = { name: 'nydusd-wrapper', how: 'run scripts/setup.sh (builds the nydusd wrapper from tools/nydus)' };
+const BUILDER_WRAPPER: Tool = { name: 'nydus-image-wrapper', how: 'run scripts/setup.sh (builds the nydus-image wrapper from tools/nydus)' };
+
 export const nydus: SnapshotterSystem<NydusOptions> = {
   name: 'nydus',
   title: 'Nydus RAFS v6 through containerd-nydus-grpc and nydusd in FUSE mode (not EROFS over fscache)',
-  tools: ['containerd-nydus-grpc', 'nydus-convert', 'nydusd', 'nydus-image', 'nydusd-wrapper', 'nydus-image-wrapper'],
+  tools: [SNAPSHOTTER, CONVERTER, NYDUSD, BUILDER, NYDUSD_WRAPPER, BUILDER_WRAPPER],
   snapshotter: 'nydus',
   hostChecks: () => [fuseCheck()],
   get modes() { return MODES; },
@@ -48,8 +56,8 @@ export const nydus: SnapshotterSystem<NydusOptions> = {
       '[daemon]',
       `  nydusd_config = ${JSON.stringify(nydusdConfig)}`,
       // nydusd raises RLIMIT_NOFILE beyond what these machines allow; the wrapper adds --rlimit-nofile 0.
-      `  nydusd_path = ${JSON.stringify(tool('nydusd-wrapper'))}`,
-      `  nydusimage_path = ${JSON.stringify(tool('nydus-image'))}`,
+      `  nydusd_path = ${JSON.stringify(tool(NYDUSD_WRAPPER))}`,
+      `  nydusimage_path = ${JSON.stringify(tool(BUILDER))}`,
       '  fs_driver = "fusedev"',
       '  recover_policy = "none"',
       '  threads_number = 4',
@@ -66,7 +74,7 @@ export const nydus: SnapshotterSystem<NydusOptions> = {
     ].join('\n'));
     return {
       socket,
-      spec: { argv: [tool('containerd-nydus-grpc'), '--config', config] },
+      spec: { argv: [tool(SNAPSHOTTER), '--config', config] },
       proxyPluginLines: ['[proxy_plugins.nydus.exports]', '  enable_remote_snapshot_annotations = "true"'],
       unpack: true,
     };
@@ -80,7 +88,7 @@ export const nydus: SnapshotterSystem<NydusOptions> = {
 
   // The flags name changes to how images are made (ACL filter, kept record) so older tags are not reused.
   async convertKey(mode) {
-    return { converter: await toolVersion('nydus-convert'), builder: await toolVersion('nydus-image'), dropsAclXattrs: true, keepsRecord: true, ...mode.options };
+    return { converter: await toolVersion(CONVERTER), builder: await toolVersion(BUILDER), dropsAclXattrs: true, keepsRecord: true, ...mode.options };
   },
 
   async convert(ctx, mode) {
@@ -97,9 +105,9 @@ export const nydus: SnapshotterSystem<NydusOptions> = {
       prefetchArgs = ['--prefetch-file', list];
       profiled = profile.paths.length;
     }
-    const conv = await execa(tool('nydus-convert'), ['--address', ctx.containerdSock, '--namespace', ctx.namespace,
+    const conv = await execa(tool(CONVERTER), ['--address', ctx.containerdSock, '--namespace', ctx.namespace,
       // The wrapper drops the two POSIX ACL xattrs nydus-image 2.2 rejects (see tools/nydus).
-      '--nydus-image', tool('nydus-image-wrapper'), '--fs-version', '6', '--compressor', 'zstd', ...prefetchArgs, ctx.src, ctx.dst], { reject: false, all: true });
+      '--nydus-image', tool(BUILDER_WRAPPER), '--fs-version', '6', '--compressor', 'zstd', ...prefetchArgs, ctx.src, ctx.dst], { reject: false, all: true });
     if (conv.exitCode !== 0) throw new Error(`nydus-convert ${ctx.dst}: ${builderError(conv.all) ?? lastLines(conv.all)}`);
     ctx.log(`  nydus-convert ${ctx.workload.name}: ${lastLines(conv.stdout).replace(/^.*? (?=manifest=)/, '')}`);
     const push = await execa(ctx.ctr, [...ctx.ctrArgs, 'image', 'push', '--plain-http', ctx.dst], { reject: false, all: true });
@@ -120,5 +128,5 @@ export function builderError(output: string | undefined): string | undefined {
 
 const MODES: Mode<NydusOptions>[] = [
   { name: 'nydus', tag: 'nydus', system: nydus, options: { prefetch: false } },
-  { name: 'nydus-prefetch', tag: 'nydus-prefetch', system: nydus, options: { prefetch: true } },
+  { name: 'nydus-prefetch', tag: 'nydus-prefetch', system: nydus, options: { prefetch: true }, profile: 'reads' },
 ];

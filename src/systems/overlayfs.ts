@@ -13,5 +13,5 @@ export const overlayfs: SnapshotterSystem<Record<string, never>> = {
   pullArgv: (ctx, ref) => [ctx.ctr, ...ctx.ctrArgs, 'image', 'pull', '--plain-http', ref],
 };
 
-const MODES: Mode<Record<string, never>>[] = [{ name: 'legacy', tag: 'org', system: overlayfs, options: {} }];
+const MODES: Mode<Record<string, never>>[] = [{ name: 'legacy', tag: 'org', system: overlayfs, options: {}, baseline: true }];
 

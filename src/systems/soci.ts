@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { tool, toolVersion } from '../lab/tools.ts';
+import { tool, toolVersion, type Tool } from '../lab/tools.ts';
 import { lastLines } from '../util/text.ts';
 import { fuseCheck, fuseProof } from './host.ts';
 import type { Mode, SnapshotterSystem } from './system.ts';
@@ -16,10 +16,13 @@ export interface SociOptions {
   minLayerSize: number;
 }
 
+const SNAPSHOTTER: Tool = { name: 'soci-snapshotter-grpc', how: 'run scripts/setup.sh (builds the SOCI snapshotter from the Go module proxy)', version: ['--version'] };
+const INDEXER: Tool = { name: 'soci-index', how: 'run scripts/setup.sh (builds the SOCI index builder from tools/soci)', version: ['--version'] };
+
 export const soci: SnapshotterSystem<SociOptions> = {
   name: 'soci',
   title: 'SOCI index v2 through soci-snapshotter-grpc (FUSE)',
-  tools: ['soci-snapshotter-grpc', 'soci-index'],
+  tools: [SNAPSHOTTER, INDEXER],
   snapshotter: 'soci',
   hostChecks: () => [fuseCheck()],
   get modes() { return MODES; },
@@ -49,7 +52,7 @@ export const soci: SnapshotterSystem<SociOptions> = {
     ].join('\n'));
     return {
       socket,
-      spec: { argv: [tool('soci-snapshotter-grpc'), '--address', socket, '--config', config, '--root', root, '--log-level', 'info'] },
+      spec: { argv: [tool(SNAPSHOTTER), '--address', socket, '--config', config, '--root', root, '--log-level', 'info'] },
       proxyPluginLines: ['[proxy_plugins.soci.exports]', `  root = ${JSON.stringify(root)}`, '  enable_remote_snapshot_annotations = "true"'],
       unpack: true,
     };
@@ -62,11 +65,11 @@ export const soci: SnapshotterSystem<SociOptions> = {
   lazyProof: (ctx, layers) => fuseProof(ctx.dir, 'the SOCI snapshotter', layers),
 
   async convertKey(mode) {
-    return { builder: await toolVersion('soci-index'), ...mode.options };
+    return { builder: await toolVersion(INDEXER), ...mode.options };
   },
 
   async convert(ctx, mode) {
-    const index = await execa(tool('soci-index'), ['--address', ctx.containerdSock, '--namespace', ctx.namespace,
+    const index = await execa(tool(INDEXER), ['--address', ctx.containerdSock, '--namespace', ctx.namespace,
       '--span-size', String(mode.options.spanSize), '--min-layer-size', String(mode.options.minLayerSize), ctx.src, ctx.dst], { reject: false, all: true });
     if (index.exitCode !== 0) throw new Error(`soci-index ${ctx.dst}: ${lastLines(index.all)}`);
     ctx.log(`  soci-index ${ctx.workload.name}: ${lastLines(index.stdout).replace(/^.*? (?=digest=)/, '')}`);

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { Workload } from '../catalog/schema.ts';
-import { tool, toolVersion } from '../lab/tools.ts';
+import { tool, toolVersion, type Tool } from '../lab/tools.ts';
 import { serialized } from '../util/serial.ts';
 import { lastLines } from '../util/text.ts';
 import { fuseCheck, fuseProof } from './host.ts';
@@ -25,10 +25,13 @@ export interface StargzOptions {
 /** Seconds a server keeps running after its wait line, so start-up reads that follow it count. */
 const PROFILE_GRACE_S = 2;
 
+const STARGZ_GRPC: Tool = { name: 'containerd-stargz-grpc', how: 'run scripts/setup.sh (builds it from the Go module proxy)', version: ['--version'] };
+const CTR_REMOTE: Tool = { name: 'ctr-remote', how: 'run scripts/setup.sh (Debian package stargz-snapshotter)', version: ['--version'] };
+
 export const stargz: SnapshotterSystem<StargzOptions> = {
   name: 'stargz',
   title: 'eStargz through the stargz snapshotter (containerd-stargz-grpc, FUSE)',
-  tools: ['containerd-stargz-grpc', 'ctr-remote'],
+  tools: [STARGZ_GRPC, CTR_REMOTE],
   snapshotter: 'stargz',
   hostChecks: () => [fuseCheck()],
   get modes() { return MODES; },
@@ -48,12 +51,12 @@ export const stargz: SnapshotterSystem<StargzOptions> = {
       proxyPluginLines: ['[proxy_plugins.stargz.exports]', `  root = ${JSON.stringify(join(ctx.dir, 'root'))}`],
       spec: {
         stopSignal: 'SIGINT',
-        argv: [tool('containerd-stargz-grpc'), '--address', socket, '--config', config, '--root', join(ctx.dir, 'root'), '--log-level', 'debug'],
+        argv: [tool(STARGZ_GRPC), '--address', socket, '--config', config, '--root', join(ctx.dir, 'root'), '--log-level', 'debug'],
       },
     };
   },
 
-  pullArgv: (ctx, ref) => [tool('ctr-remote'), ...ctx.ctrArgs, 'image', 'rpull', '--plain-http', '--snapshotter', 'stargz', ref],
+  pullArgv: (ctx, ref) => [tool(CTR_REMOTE), ...ctx.ctrArgs, 'image', 'rpull', '--plain-http', '--snapshotter', 'stargz', ref],
 
   lazyProof: (ctx, layers) => fuseProof(ctx.dir, 'the stargz snapshotter', layers),
 
@@ -63,7 +66,7 @@ export const stargz: SnapshotterSystem<StargzOptions> = {
 
   async convert(ctx, mode) {
     await optimize(ctx, mode.options.optimizeFlags, mode.options.profile);
-    const push = await execa(tool('ctr-remote'), [...ctx.ctrArgs, 'image', 'push', '--plain-http', ctx.dst], { reject: false, all: true });
+    const push = await execa(tool(CTR_REMOTE), [...ctx.ctrArgs, 'image', 'push', '--plain-http', ctx.dst], { reject: false, all: true });
     if (push.exitCode !== 0) throw new Error(`ctr-remote image push ${ctx.dst}: ${lastLines(push.all)}`);
     return mode.options.profile ? { profiled_files: readProfile(ctx.recordFile).paths.length } : {};
   },
@@ -71,12 +74,12 @@ export const stargz: SnapshotterSystem<StargzOptions> = {
 
 const MODES: Mode<StargzOptions>[] = [
   { name: 'estargz-noopt', tag: 'esgz-noopt', system: stargz, options: { optimizeFlags: ['--no-optimize'], profile: false, prefetch: false } },
-  { name: 'estargz', tag: 'esgz', system: stargz, options: { optimizeFlags: [], profile: true, prefetch: true }, profiler: true },
+  { name: 'estargz', tag: 'esgz', system: stargz, options: { optimizeFlags: [], profile: true, prefetch: true }, profile: 'records' },
   { name: 'zstdchunked', tag: 'zstdchunked', system: stargz, options: { optimizeFlags: ['--zstdchunked'], profile: true, prefetch: true } },
 ];
 
 let ctrRemote: Promise<string> | undefined;
-const ctrRemoteVersion = () => (ctrRemote ??= toolVersion('ctr-remote'));
+const ctrRemoteVersion = () => (ctrRemote ??= toolVersion(CTR_REMOTE));
 
 /** What a profiling run depends on besides the image. */
 function profileInputs(w: Workload): unknown {
@@ -116,7 +119,7 @@ async function optimizeNow(ctx: ConvertContext, flags: string[], profile: boolea
     ...(profile ? ['--record-out', ctx.recordFile, '--wait-on-signal', '--period', String(limitS), ...workloadFlags(w)] : []),
     ctx.src, ctx.dst];
   // ctr-remote mounts the image at a new $TMPDIR/target*, and leaves it mounted when it is killed.
-  const child = execa(tool('ctr-remote'), argv, { reject: false, all: true, input: profile ? (w.stdin ?? '') : '', env: { TMPDIR: ctx.tmpDir } });
+  const child = execa(tool(CTR_REMOTE), argv, { reject: false, all: true, input: profile ? (w.stdin ?? '') : '', env: { TMPDIR: ctx.tmpDir } });
   let output = '';
   let ended: string | null = null;
   let exitedOnItsOwn = false;

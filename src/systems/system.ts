@@ -4,38 +4,10 @@
 // prepared for a mode, the per-sample lazy proof, the tools it needs and the host facts
 // it depends on. A mode is a name, a system and that system's options.
 import type { Workload } from '../catalog/schema.ts';
-import type { DaemonSpec } from '../lab/daemon.ts';
-import type { ToolName } from '../lab/tools.ts';
+import type { DaemonContext, SampleContext, SystemDaemon } from '../lab/node.ts';
+import type { Tool } from '../lab/tools.ts';
 
-/** What a system's daemon gets from the lab: an empty state directory and the registry's hosts. */
-export interface DaemonContext {
-  /** Empty directory owned by this system for this sample; the lab unmounts and wipes it afterwards. */
-  dir: string;
-  /** Registry hosts the daemon must reach over plain HTTP (through the link and direct). */
-  registryHosts: string[];
-  /** containerd's socket (it starts after the daemon), for daemons that read its content store. */
-  containerdSock: string;
-}
-
-/** A daemon a system runs beside containerd, and how containerd reaches it. */
-export interface SystemDaemon {
-  spec: Pick<DaemonSpec, 'argv' | 'stopSignal' | 'readyTimeoutMs'>;
-  /** Unix socket of the proxy snapshotter: the lab waits for it and names it in containerd's config. */
-  socket: string;
-  /** Extra TOML lines inside containerd's `[proxy_plugins.<name>]` table (e.g. exports). */
-  proxyPluginLines?: string[];
-  /** Whether containerd's transfer service must unpack with this snapshotter (containerd 2). */
-  unpack?: boolean;
-}
-
-/** What a sample's pull and checks get: the runtime's client and this system's state directory. */
-export interface SampleContext {
-  /** `ctr` of the lab's containerd, and the argv that points it at the lab (address, namespace). */
-  ctr: string;
-  ctrArgs: string[];
-  /** The system's state directory for this sample (see DaemonContext.dir). */
-  dir: string;
-}
+export type { DaemonContext, SampleContext, SystemDaemon };
 
 /**
  * Lazy proof taken once the container is created (Nydus mounts at create, the others at pull
@@ -91,8 +63,14 @@ export interface Mode<O = unknown> {
   tag: string;
   system: SnapshotterSystem<O>;
   options: O;
-  /** Whether this mode's conversion is the profiling run that other modes reuse. */
-  profiler?: boolean;
+  /**
+   * How its conversion takes part in the workload's profile (the files it reads at start-up):
+   * `records` it (the one profiling run per image, which other modes reuse), or `reads` the
+   * record another mode's run made. Absent: it needs none from others.
+   */
+  profile?: 'records' | 'reads';
+  /** The mode every speed-up is measured against (exactly one). */
+  baseline?: boolean;
 }
 
 export interface HostCheck {
@@ -105,8 +83,8 @@ export interface SnapshotterSystem<O = unknown> {
   name: string;
   /** One line for doctor and the report: what it is and how it mounts here. */
   title: string;
-  /** Binaries it needs beyond containerd and runc. */
-  tools: ToolName[];
+  /** Binaries it needs beyond containerd and runc: what they are called, how to get them, their version flag. */
+  tools: Tool[];
   /** Kernel and host facts it depends on, each checked by doctor. */
   hostChecks(): HostCheck[];
   /** Its modes, in the order reports list them. Empty for a system that cannot run anywhere we test. */

@@ -69,7 +69,7 @@ test('--runtime cri: every mode of the smoke catalogue starts pods, lazily where
   assert.match(meta.versions.crictl ?? '', /v1\.37\.0/);
   assert.match(meta.versions.cni ?? '', /containernetworking-plugins/);
   const report = readFileSync(join(dir, 'summary.md'), 'utf8');
-  assert.match(report, /pod start-up through CRI/);
+  assert.match(report, /start-up of pods through CRI/);
   assert.match(report, /\|mode\|pull\(sec\)\|sandbox\(sec\)\|create\(sec\)\|run\(sec\)\|/);
   assert.match(readFileSync(join(dir, 'startup.svg'), 'utf8'), /starting up pods through CRI/);
   assert.deepEqual(leftovers(), [], 'pods, network namespaces, the bridge and CNI results are gone');

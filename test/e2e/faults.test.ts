@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { REGISTRY_STORE } from '../../src/paths.ts';
 import { loadSamples } from '../../src/results/store.ts';
 import { readMeta } from '../../src/results/metadata.ts';
-import { prng } from '../../src/bench/plan.ts';
+import { prng } from '../../src/util/random.ts';
 import { cli, commandLines, LAB_BASE, leftovers, readSamples } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hellobench-faults-'));

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { Sample } from '../../src/results/sample.ts';
-import { CNI_BRIDGE, CNI_NETWORK } from '../../src/lab/cri.ts';
+import { CNI_BRIDGE, CNI_NETWORK } from '../../src/runtimes/cri-node.ts';
 import { listMounts } from '../../src/lab/mounts.ts';
 import { CGROUP_NAME, hostCgroups } from '../../src/lab/cgroups.ts';
 

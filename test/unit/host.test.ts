@@ -10,7 +10,8 @@ import { findRuns } from '../../src/history/runs.ts';
 import { runsTable, verdictLine } from '../../src/history/tables.ts';
 import { hostCgroups } from '../../src/lab/cgroups.ts';
 import { buildReport } from '../../src/report/index.ts';
-import { diskGib, hostInfo, readMeta, type HostInfo } from '../../src/results/metadata.ts';
+import { readMeta, type HostInfo } from '../../src/results/metadata.ts';
+import { diskGib, hostInfo } from '../../src/bench/provenance.ts';
 import { syntheticMeta, syntheticSamples } from '../support/synthetic.ts';
 import { resultSetMeta, writeResultSet } from '../support/result-sets.ts';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { failedAllowed, resolveRun, type RunCliOptions } from '../../src/commands/run.ts';
+import { cliOptionsOf, failedAllowed, resolveRun, type RunCliOptions } from '../../src/commands/run-options.ts';
 import { shardOf } from '../../src/commands/shard.ts';
 import { UsageError } from '../../src/commands/errors.ts';
-import { cliOptionsOf, jobDone } from '../../src/bench/resume.ts';
+import { jobDone } from '../../src/bench/resume.ts';
 import type { Sample } from '../../src/results/sample.ts';
 import { buildProgram } from '../../src/program.ts';
 import { OPTION_FLAGS, repeatArgs, RunMetaSchema, shellQuote, type RunOptions } from '../../src/results/metadata.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ORDERS, plan, prng, rounds, shuffle } from '../../src/bench/plan.ts';
+import { ORDERS, plan, rounds } from '../../src/bench/plan.ts';
+import { prng, shuffle } from '../../src/util/random.ts';
 import { modeByName, parseModes } from '../../src/systems/index.ts';
 import type { StargzOptions } from '../../src/systems/stargz.ts';
 

@@ -1,7 +1,7 @@
 // The run's progress counter: re-takes apart from the plan, so it never runs past its total.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planProgress, progressCount } from '../../src/commands/progress.ts';
+import { planProgress, progressCount } from '../../src/bench/progress.ts';
 import type { Sample } from '../../src/results/sample.ts';
 
 const sample = (round: number, workload: string, mode: string) => ({ round, workload, mode }) as Sample;

@@ -75,7 +75,7 @@ test('a report from a run with failures and a mode without ok samples never show
   assert.match(md, /## Ok samples taken while the machine was disturbed \(1 of 24; set aside\)\n\n[^\n]*\n[^\n]*\n\|db\|legacy\|1\|[\d.]+\|CPU pressure 80% > 35%\|/);
   assert.equal(summary.find((r) => r.image === 'db' && r.mode === 'legacy' && r.phase === 'total')!.set_aside, '1');
   assert.match(md, /## Samples that are not ok \(7 of 24\)/);
-  assert.match(md, /scripts\/bench\.sh --workloads w\.yaml --containerd 2 --link wan --samples 3 --seed 5 --percentile 95 --order shuffled --modes legacy,estargz-noopt,estargz,zstdchunked\n/);
+  assert.match(md, /scripts\/bench\.sh --workloads w\.yaml --containerd 2 --runtime ctr --link wan --samples 3 --seed 5 --percentile 95 --order shuffled --modes legacy,estargz-noopt,estargz,zstdchunked\n/);
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
   assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'self-contained: no script, no external URL');
   assert.match(html, /<svg/);

@@ -24,7 +24,7 @@ function fakeSystem(over: Partial<SnapshotterSystem> = {}): SnapshotterSystem {
 }
 
 function lab(dir: string): SampleLab {
-  return { registryHost: 'reg.test:5000', sampleContext: () => ({ ctr: fakeCtr, ctrArgs: ['--address', 'x'], dir, cgroups: { driver: 'cgroupfs', systemdCgroup: false, parent: '/hellobench' } }), linkRxBytes: () => undefined, runtime: ctrRuntime };
+  return { registryHost: 'reg.test:5000', sampleContext: () => ({ ctr: fakeCtr, ctrArgs: ['--address', 'x'], dir, cgroups: { driver: 'cgroupfs', systemdCgroup: false, parent: '/hellobench' }, labDir: dir, containerdSock: join(dir, 'sock') }), linkRxBytes: () => undefined };
 }
 
 const [hello, server] = parseCatalog(`workloads:
@@ -49,7 +49,7 @@ async function sample(system: SnapshotterSystem, w = hello!) {
   const log = join(dir, 'registry.log');
   writeFileSync(log, '');
   const mode: Mode = { name: 'fake-mode', tag: 'fake', system, options: {} };
-  return measureSample(lab(dir), new FetchLog(log), { workload: w, mode, image: { name: 'hb/hello:fake', compressed_bytes: 1000, layers: 2 }, round: 0, index: 3, seed: 9, runId: 'r' }, new MachineWatch());
+  return measureSample(lab(dir), ctrRuntime, new FetchLog(log), { workload: w, mode, image: { name: 'hb/hello:fake', compressed_bytes: 1000, layers: 2 }, round: 0, index: 3, seed: 9, runId: 'r' }, new MachineWatch());
 }
 
 afterEach(() => {

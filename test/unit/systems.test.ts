@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CONTAINERDS, renderContainerdConfig } from '../../src/lab/containerd.ts';
-import { CNI_BRIDGE, CNI_NETWORK, criConfigLines } from '../../src/lab/cri.ts';
+import { CNI_BRIDGE, CNI_NETWORK, criConfigLines } from '../../src/runtimes/cri-node.ts';
 import { parseCgroupLayout, runcCgroups, type RuncCgroups } from '../../src/lab/cgroups.ts';
 import { criLogText, podSandboxConfig } from '../../src/runtimes/cri.ts';
 import { HYBRID, V2_CONTROLLERS, V2_JOB_CONTAINER } from '../support/mountinfo.ts';
@@ -18,7 +18,9 @@ test('every mode belongs to a listed system, with a unique name and tag; exactly
   assert.deepEqual(MODES.map((m) => m.name), ['legacy', 'estargz-noopt', 'estargz', 'zstdchunked', 'nydus', 'nydus-prefetch', 'soci']);
   for (const m of MODES) assert.ok(SYSTEMS.includes(m.system), `${m.name}: system ${m.system.name} is in the table`);
   assert.equal(new Set(MODES.map((m) => m.tag)).size, MODES.length);
-  assert.deepEqual(MODES.filter((m) => m.profiler).map((m) => m.name), ['estargz']);
+  assert.deepEqual(MODES.filter((m) => m.profile === 'records').map((m) => m.name), ['estargz']);
+  assert.deepEqual(MODES.filter((m) => m.profile === 'reads').map((m) => m.name), ['nydus-prefetch']);
+  assert.deepEqual(MODES.filter((m) => m.baseline).map((m) => m.name), ['legacy']);
   // Lazy systems prove laziness; the baseline converts nothing.
   for (const s of SYSTEMS.filter((x) => x.daemon && x.modes.length)) assert.ok(s.lazyProof && s.convert, s.name);
   assert.equal(modeByName('legacy').system.convert, undefined);

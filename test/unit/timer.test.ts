@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { timeProcess, timeUntil, timeUntilLine } from '../../src/bench/timer.ts';
+import { timeProcess, timeUntil, timeUntilLine } from '../../src/timing/timer.ts';
 import { createArgv } from '../../src/runtimes/ctr.ts';
-import { isClientWarning, ProcessOutput } from '../../src/bench/output.ts';
+import { isClientWarning, ProcessOutput } from '../../src/timing/output.ts';
 import { parseCatalog } from '../../src/catalog/load.ts';
 import { modeByName } from '../../src/systems/index.ts';
 
@@ -50,7 +50,7 @@ test('create puts -- between the container id and the workload command, and refu
     mounts: [{ source: /s, target: /t }]
 `, 'w.yaml', { allowOutsideMounts: true });
   const cgroups = { driver: 'cgroupfs', systemdCgroup: false, parent: '/hellobench' } as const;
-  const lab = { ctr: 'ctr', ctrArgs: ['--address', 'sock', '--namespace', 'hb'], dir: '/none', cgroups };
+  const lab = { ctr: 'ctr', ctrArgs: ['--address', 'sock', '--namespace', 'hb'], dir: '/none', cgroups, labDir: '/lab', containerdSock: 'sock' };
   const argv = createArgv(lab, w!, modeByName('estargz'), 'host/py:esgz', 'id1');
   const tail = argv.slice(argv.indexOf('create') + 1);
   assert.deepEqual(tail, ['--snapshotter', 'stargz', '--env', 'K=v', '--mount', 'type=bind,src=/s,dst=/t,options=rbind:ro',

@@ -9,7 +9,7 @@ import { calmCanary, loadReference, referenceFile, saveReference, withChecks } f
 import { buildHistory } from '../../src/history/build.ts';
 import { regressionAnnotations } from '../../src/history/github.ts';
 import { findRuns } from '../../src/history/runs.ts';
-import type { MachineCheck } from '../../src/results/metadata.ts';
+import type { MachineCheck } from '../../src/results/machine.ts';
 import type { Sample } from '../../src/results/sample.ts';
 import { compareRuns, machineDiffered } from '../../src/stats/compare.ts';
 import { runTrust } from '../../src/stats/trust.ts';

@@ -3,7 +3,7 @@
 // with the samples set aside as disturbed and the rounds taken. Reads results only.
 // `--rounds N` takes each run's first N rounds only (a run that sampled until sure, against
 // fixed-size ones).
-//   node --import tsx scripts/stability.ts RUN_DIR... [--compare compare.md]... [--cells] [--rounds N]
+//   node --import tsx experiments/stability.ts RUN_DIR... [--compare compare.md]... [--cells] [--rounds N]
 import { readFileSync } from 'node:fs';
 import { median } from 'simple-statistics';
 import { loadReportInput } from '../src/report/input.ts';
@@ -19,7 +19,7 @@ const firstRounds = roundsAt >= 0 ? Number(args.splice(roundsAt, 2)[1]) : Infini
 const cellsAt = args.indexOf('--cells');
 const perCell = cellsAt >= 0 && args.splice(cellsAt, 1).length > 0;
 if (!args.length) {
-  process.stderr.write('usage: scripts/stability.ts RUN_DIR... [--compare compare.md] [--cells]\n');
+  process.stderr.write('usage: experiments/stability.ts RUN_DIR... [--compare compare.md] [--cells]\n');
   process.exit(2);
 }
 

@@ -1,8 +1,8 @@
 // Prints what the harness adds to a timed phase: /bin/true timed through the sampler's
 // phase path (timeProcess: execa, output capture, timeout) against a bare spawn of the
-// same binary timed the same way. Run: node --import tsx scripts/overhead.ts [runs]
+// same binary timed the same way. Run: node --import tsx experiments/overhead.ts [runs]
 import { spawn } from 'node:child_process';
-import { timeProcess } from '../src/bench/timer.ts';
+import { timeProcess } from '../src/timing/timer.ts';
 import { percentile } from '../src/stats/percentile.ts';
 
 const runs = Number(process.argv[2] ?? 300);

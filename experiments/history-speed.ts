@@ -1,6 +1,6 @@
 // Prints how long `hellobench history` takes for 100,000 samples over 50 runs (target: under 5 s).
 // The result sets are synthetic (10 images x 7 modes per run), for timing only.
-// Run: node --import tsx scripts/history-speed.ts [samples] [runs]
+// Run: node --import tsx experiments/history-speed.ts [samples] [runs]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

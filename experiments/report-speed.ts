@@ -3,7 +3,7 @@
 // other's memory or warm code: "report" is building every report file, "process" adds
 // starting node and loading the report code, as the command does.
 // The samples are synthetic (24 images x 4 modes x rounds), for timing only.
-// Run: node --import tsx scripts/report-speed.ts [samples...]   (default: 10000 100000)
+// Run: node --import tsx experiments/report-speed.ts [samples...]   (default: 10000 100000)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -9,7 +9,7 @@
 // others the samples saw, each cell's median against the calm run's, `compare` against the calm
 // run, and how much each sample's total moved against its calm cell by the CPU that competed.
 // About 40 minutes with the images prepared.
-//   node --import tsx scripts/whole-run-load.ts [OUT_DIR] [LOAD...]   (root)
+//   node --import tsx experiments/whole-run-load.ts [OUT_DIR] [LOAD...]   (root)
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';

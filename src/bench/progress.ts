@@ -1,6 +1,6 @@
 // The run's progress counter: the plan's samples apart from those taken again (a disturbed
 // sample's re-take is not progress on the plan), and the time the rest will take.
-import type { Sample } from '../results/sample.ts';
+import { bytesInPhases, type Sample } from '../results/sample.ts';
 
 /** How far the plan is: its samples taken (first tries), and the re-takes beside them. */
 export function planProgress(samples: readonly Sample[]): { done: number; retaken: number } {
@@ -16,3 +16,14 @@ export function progressCount(p: { done: number; planned: number; retaken: numbe
 }
 
 const formatMinutes = (s: number) => (s < 90 ? `${Math.max(1, Math.round(s))} s` : `${Math.round(s / 60)} min`);
+
+/** One sample in one line: its phases, total and the bytes fetched before its run phase. */
+export function progressLine(s: Sample, round: number, count: string): string {
+  const f = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
+  const mb = (b: number | undefined) => ((b ?? 0) / 1e6).toFixed(1);
+  const head = `${count} round ${round + 1} ${s.workload} ${s.mode}: ${s.status}${s.disturbed ? ` DISTURBED (${s.disturbed})` : ''}`;
+  const fetched = bytesInPhases(s) - (s.bytes_fetched.run ?? 0);
+  const body = ` ${Object.entries(s.phases).map(([p, v]) => `${p} ${f(v)}`).join(' ')} total ${f(s.total)} s; ` +
+    `${mb(fetched)} of ${mb(s.image_bytes)} MB fetched before run`;
+  return head + body + (s.reason ? ` (${s.reason})` : '');
+}

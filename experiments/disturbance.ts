@@ -4,7 +4,7 @@
 // samples taken under the load were marked disturbed (and which figure crossed), how many outside
 // it were, the two runs' speed-ups, and `compare` of the two with disturbed samples set aside
 // (the default) and kept. About 8 minutes with the images prepared.
-//   node --import tsx scripts/disturbance.ts [OUT_DIR] [extra `hellobench run` options]   (root)
+//   node --import tsx experiments/disturbance.ts [OUT_DIR] [extra `hellobench run` options]   (root)
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
