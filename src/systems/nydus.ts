@@ -20,8 +20,8 @@ export interface NydusOptions {
 const fromProxy = (what: string) => `run scripts/setup.sh (builds ${what} from the Go module proxy)`;
 const SNAPSHOTTER: Tool = { name: 'containerd-nydus-grpc', how: fromProxy('the Nydus snapshotter'), version: ['--version'] };
 const CONVERTER: Tool = { name: 'nydus-convert', how: 'run scripts/setup.sh (builds the Nydus converter from tools/nydus)', version: ['--version'] };
-const NYDUSD: Tool = { name: 'nydusd', how: 'run scripts/setup.sh (builds nydus-rs from crates.io)', version: ['--version'] };
-const BUILDER: Tool = { name: 'nydus-image', how: 'run scripts/setup.sh (builds nydus-rs from crates.io)', version: ['--version'] };
+const NYDUSD: Tool = { name: 'nydusd', how: "run scripts/setup.sh (builds nydus-rs from Rust's package registry)", version: ['--version'] };
+const BUILDER: Tool = { name: 'nydus-image', how: "run scripts/setup.sh (builds nydus-rs from Rust's package registry)", version: ['--version'] };
 const NYDUSD_WRAPPER: Tool = { name: 'nydusd-wrapper', how: 'run scripts/setup.sh (builds the nydusd wrapper from tools/nydus)' };
 const BUILDER_WRAPPER: Tool = { name: 'nydus-image-wrapper', how: 'run scripts/setup.sh (builds the nydus-image wrapper from tools/nydus)' };
 
