@@ -2,7 +2,7 @@
 // checks that make it count (exit code, expected output, lazy mounts) and what the registry
 // served and the machine did meanwhile. The lab must have been reset before.
 import type { Workload } from '../catalog/schema.ts';
-import { bytesBetween, type FetchLog } from '../lab/fetchlog.ts';
+import { fetchedBetween, type FetchLog } from '../lab/fetchlog.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { ContainerRuntime } from '../runtimes/index.ts';
 import { snapshotterOf, type Mode } from '../systems/index.ts';
@@ -75,8 +75,13 @@ export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, f
   const linkAfter = lab.linkRxBytes();
   const fetched = fetches.read();
   const bytes: Sample['bytes_fetched'] = { total: fetched.reduce((s, f) => s + f.bytes, 0) };
+  const requests: NonNullable<Sample['requests']> = { total: fetched.length };
   // Per phase: fetches completed while it ran. `total` also holds what came after (background fetching).
-  bounds.forEach(([p, end], i) => { bytes[p] = bytesBetween(fetched, i === 0 ? sampleStart : bounds[i - 1]![1], end); });
+  bounds.forEach(([p, end], i) => {
+    const f = fetchedBetween(fetched, i === 0 ? sampleStart : bounds[i - 1]![1], end);
+    bytes[p] = f.bytes;
+    requests[p] = f.requests;
+  });
 
   // The total is the sum of the runtime's phases, present when every one was measured.
   const total = runtime.phases.every((p) => phases[p] !== undefined) ? runtime.phases.reduce((t, p) => t + phases[p]!, 0) : undefined;
@@ -84,7 +89,7 @@ export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, f
     schema: SAMPLE_SCHEMA, run_id: job.runId, workload: w.name, image: job.image.name, mode: mode.name,
     round: job.round, index: job.index, seed: job.seed, status, ...(reason ? { reason } : {}),
     phases, ...(total !== undefined ? { total } : {}), started_at,
-    image_bytes: job.image.compressed_bytes, layers: job.image.layers, bytes_fetched: bytes,
+    image_bytes: job.image.compressed_bytes, layers: job.image.layers, bytes_fetched: bytes, requests,
     ...(lazyMounts !== undefined ? { lazy_mounts: lazyMounts } : {}),
     ...(linkBefore !== undefined && linkAfter !== undefined ? { link_bytes: linkAfter - linkBefore } : {}),
     ...(output ? { output_tail: lastLines(output, 5) } : {}),

@@ -5,19 +5,26 @@ import { markdownTable } from '../report/markdown.ts';
 import type { Table } from '../report/model.ts';
 import { writeExports, type Exporter } from '../report/exporter.ts';
 import { UsageError } from './errors.ts';
-import { compareRuns, MACHINE_SHIFT, machineDiffered, machineShift, MIN_BYTES_CHANGE, MIN_CHANGE, type Change, type MachineShift } from '../stats/compare.ts';
+import { compareRuns, MACHINE_SHIFT, machineDiffered, machineShift, MIN_BYTES_CHANGE, MIN_CHANGE, MIN_REQUESTS_CHANGE, type Change, type FetchChange, type MachineShift } from '../stats/compare.ts';
 
-const test = (minChange: number, keep: boolean) => `A change is marked only when the 95% bootstrap interval of median(new total) / median(base total), resampling both runs (2000 resamples), excludes 1, and the change of the median is at least ${(minChange * 100).toFixed(0)}%. ${keep ? 'Disturbed samples are kept.' : 'Samples taken while the machine was disturbed are left out.'}`;
+const test = (minChange: number, keep: boolean) => `A change is marked only when the 95% bootstrap interval of median(new total) / median(base total), resampling both runs (2000 resamples), excludes 1, and the change of the median is at least ${(minChange * 100).toFixed(0)}%. ${keep ? 'Disturbed samples are kept.' : 'Samples taken while the machine was disturbed are left out.'} What was fetched is judged apart from time, on the median per sample of the ok samples: more bytes by over ${MIN_BYTES_CHANGE * 100}%, or more registry requests by over ${MIN_BYTES_CHANGE * 100}% and at least ${MIN_REQUESTS_CHANGE}, is a regression whatever the machine did.`;
+
+/** What was fetched in one cell, base -> new, with its own verdict where it is not the same. */
+export function fetchedText(f: FetchChange | undefined): string {
+  if (!f) return '-';
+  const req = f.requests ? `, ${f.requests.base} -> ${f.requests.next} requests` : '';
+  return `${f.verdict === 'same' ? '' : `${f.verdict}: `}${(f.bytes.base / 1e6).toFixed(1)} -> ${(f.bytes.next / 1e6).toFixed(1)} MB${req}`;
+}
 
 function table(changes: Change[]): Table {
   const f = (v?: number) => (v === undefined ? '-' : v.toFixed(3));
   return {
     caption: 'Total start-up time, base -> new (median seconds)',
-    header: ['image', 'mode', 'base', 'new', 'change', '95% CI of change', 'verdict'],
+    header: ['image', 'mode', 'base', 'new', 'change', '95% CI of change', 'verdict', 'fetched (median per sample)'],
     rows: changes.map((c) => [c.workload, c.mode, `${f(c.base?.median)} (n=${c.base?.n ?? 0})`, `${f(c.next?.median)} (n=${c.next?.n ?? 0})`,
       c.ratio === undefined ? '-' : `${((c.ratio - 1) * 100).toFixed(1)}%`,
       c.ci ? `${((c.ci[0] - 1) * 100).toFixed(1)}% .. ${((c.ci[1] - 1) * 100).toFixed(1)}%` : '-',
-      c.bytes ? `${c.verdict} (bytes fetched ${(c.bytes.base / 1e6).toFixed(1)} -> ${(c.bytes.next / 1e6).toFixed(1)} MB)` : c.verdict]),
+      c.verdict, fetchedText(c.fetched)]),
   };
 }
 
@@ -58,9 +65,11 @@ export async function compareCommand(baseDir: string, newDir: string, opts: { ou
   const differed = machineDiffered(base.samples, next.samples, { base: base.meta?.machine, next: next.meta?.machine }, keepDisturbed);
   const changes = compareRuns(base.samples, next.samples, { minChange, workloads: base.summary.workloads, keepDisturbed, ...(differed ? { machineDiffered: differed } : {}) });
   const count = (v: Change['verdict']) => changes.filter((c) => c.verdict === v).length;
+  const fetchedCount = (v: FetchChange['verdict']) => changes.filter((c) => c.fetched?.verdict === v).length;
+  const fetched = `What was fetched: ${fetchedCount('regression')} regression(s), ${fetchedCount('improvement')} improvement(s), ${fetchedCount('same')} the same`;
   const verdict = differed
-    ? `The machines differed (${differed}): times are not compared. By bytes fetched: ${count('regression')} regression(s), ${count('improvement')} improvement(s), ${count('machine differed')} the same within ${MIN_BYTES_CHANGE * 100}%`
-    : `${count('regression')} regression(s), ${count('improvement')} improvement(s), ${count('no change')} without a change beyond the noise`;
+    ? `The machines differed (${differed}): times are not compared. ${fetched}`
+    : `${count('regression')} regression(s), ${count('improvement')} improvement(s), ${count('no change')} without a change beyond the noise. ${fetched}`;
   const across = rb !== rn ? ` Runtimes differ (base ${rb}, new ${rn}; --across-runtimes): the totals include different phases.` : '';
   const machine = machineShift(base.samples, next.samples, keepDisturbed);
   const view: CompareView = { baseDir, newDir, changes, verdict, test: test(minChange, keepDisturbed) + across, machine, machineNote: differed ? '' : machineNote(machine) };
@@ -68,5 +77,5 @@ export async function compareCommand(baseDir: string, newDir: string, opts: { ou
   const files = await writeExports(out, COMPARE_EXPORTERS, view);
   process.stdout.write(`${markdown(view)}\n`);
   process.stderr.write(`compare written to ${out} (${files.join(', ')})\n`);
-  return opts.failOnRegression && count('regression') ? 1 : 0;
+  return opts.failOnRegression && (count('regression') || fetchedCount('regression')) ? 1 : 0;
 }

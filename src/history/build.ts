@@ -139,4 +139,5 @@ export function axes(h: History): { workloads: string[]; modes: string[] } {
 
 export const latest = (h: History): HistoryRun | undefined => h.runs.at(-1);
 
-export const flagged = (r: HistoryRun, verdict: 'regression' | 'improvement') => r.changes.filter((c) => c.verdict === verdict);
+/** The latest changes of a run with this verdict, of the time or of what was fetched. */
+export const flagged = (r: HistoryRun, verdict: 'regression' | 'improvement') => r.changes.filter((c) => c.verdict === verdict || c.fetched?.verdict === verdict);

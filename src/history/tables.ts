@@ -6,7 +6,13 @@ import { flagged, latest, type History, type HistoryRun } from './build.ts';
 
 const pct = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
 /** A change judged by bytes (the machines differed) shows the bytes' change; its time would mislead. */
-export const changeText = (c: Change) => (c.basis === 'bytes' && c.bytes ? `bytes fetched ${pct(c.bytes.ratio)}` : c.ratio === undefined ? '-' : pct(c.ratio));
+export const changeText = (c: Change) => {
+  const fetched = c.fetched && c.fetched.verdict !== 'same' ? `bytes fetched ${pct(c.fetched.bytes.ratio)}${c.fetched.requests ? `, requests ${pct(c.fetched.requests.ratio)}` : ''}` : '';
+  if (c.basis === 'bytes') return fetched || (c.fetched ? `bytes fetched ${pct(c.fetched.bytes.ratio)}` : '-');
+  return [c.ratio === undefined ? '-' : pct(c.ratio), ...(fetched ? [fetched] : [])].join('; ');
+};
+/** The verdict of the time, and of what was fetched where that is not the same. */
+const verdictText = (c: Change) => (c.fetched && c.fetched.verdict !== 'same' && c.basis !== 'bytes' ? `${c.verdict}; fetched: ${c.fetched.verdict}` : c.verdict);
 export const ciText = (c: Change, sep = ' .. ') => (c.basis !== 'bytes' && c.ci ? `${pct(c.ci[0])}${sep}${pct(c.ci[1])}` : '-');
 const sec = (v?: number) => (v === undefined ? '-' : v.toFixed(3));
 const when = (iso: string) => iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
@@ -43,7 +49,7 @@ export function latestChanges(h: History): Table {
   return {
     caption: `Changes ${r.machine_differed ? 'of the bytes fetched (the machines differed)' : 'of the total'} in ${r.run_id} against ${r.compared_with ?? '-'} (median seconds)`,
     header: ['image', 'mode', 'before', 'now', 'change', '95% CI of change', 'verdict'],
-    rows: [...flagged(r, 'regression'), ...flagged(r, 'improvement')].map((c) => [c.workload, c.mode, sec(c.base?.median), sec(c.next?.median), changeText(c), ciText(c), c.verdict]),
+    rows: [...flagged(r, 'regression'), ...flagged(r, 'improvement')].map((c) => [c.workload, c.mode, sec(c.base?.median), sec(c.next?.median), changeText(c), ciText(c), verdictText(c)]),
   };
 }
 
@@ -70,6 +76,6 @@ export function allChanges(h: History): Table {
     caption: 'Every regression and improvement, newest first',
     header: ['run', 'compared with', 'image', 'mode', 'change', '95% CI of change', 'verdict'],
     rows: [...h.runs].reverse().flatMap((r) => [...flagged(r, 'regression'), ...flagged(r, 'improvement')]
-      .map((c) => [r.run_id, r.compared_with!, c.workload, c.mode, changeText(c), ciText(c), c.verdict])),
+      .map((c) => [r.run_id, r.compared_with!, c.workload, c.mode, changeText(c), ciText(c), verdictText(c)])),
   };
 }

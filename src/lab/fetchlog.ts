@@ -54,7 +54,8 @@ export function parseFetches(text: string): Fetch[] {
   return out;
 }
 
-/** Sums bytes of fetches completed in [from, to) (ms since the epoch). */
-export function bytesBetween(fetches: Fetch[], from: number, to: number): number {
-  return fetches.filter((f) => f.at >= from && f.at < to).reduce((s, f) => s + f.bytes, 0);
+/** Bytes and responses of fetches completed in [from, to) (ms since the epoch). */
+export function fetchedBetween(fetches: Fetch[], from: number, to: number): { bytes: number; requests: number } {
+  const within = fetches.filter((f) => f.at >= from && f.at < to);
+  return { bytes: within.reduce((s, f) => s + f.bytes, 0), requests: within.length };
 }

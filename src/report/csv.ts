@@ -40,7 +40,7 @@ const sampleColumns = (phases: readonly string[]): Column[] => [
   ['status', (s) => s.status], ['reason', (s) => s.reason ?? ''],
   ...phases.map((p): Column => [p, (s) => num(s.phases[p])]), ['total', (s) => num(s.total)],
   ['image_bytes', (s) => s.image_bytes], ...phases.map((p): Column => [`fetched_${p}`, (s) => s.bytes_fetched[p] ?? '']),
-  ['fetched_total', (s) => s.bytes_fetched.total], ['lazy_mounts', (s) => s.lazy_mounts ?? ''],
+  ['fetched_total', (s) => s.bytes_fetched.total], ['requests', (s) => s.requests?.total ?? ''], ['lazy_mounts', (s) => s.lazy_mounts ?? ''],
   ['started_at', (s) => s.started_at], ['image', (s) => s.image], ['disturbed', (s) => s.disturbed ?? ''],
   ['steal_pct', (s) => s.machine?.steal_pct ?? ''], ['foreign_cpu_pct', (s) => s.machine?.foreign_cpu_pct ?? ''],
   ['cpu_pressure_pct', (s) => s.machine?.cpu_pressure_pct ?? ''], ['io_pressure_pct', (s) => s.machine?.io_pressure_pct ?? ''],

@@ -29,6 +29,11 @@ export interface Sample {
   layers: number;
   /** Bytes the registry served during each phase (blob and manifest responses). */
   bytes_fetched: Record<string, number> & { total: number };
+  /**
+   * Blob and manifest responses the registry completed, per phase and in all (absent in samples
+   * of older runs): with the bytes, what a fixed image and workload fetch whatever the clock did.
+   */
+  requests?: Record<string, number> & { total: number };
   /** Bytes that crossed the link towards the runtime during the sample, headers included (shaped links only). */
   link_bytes?: number;
   /** Lazily mounted layers (or images) once the container is created, as the mode's system proves them (lazy modes). */

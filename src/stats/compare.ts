@@ -1,7 +1,9 @@
-// Run-to-run comparison of the total per (workload, mode). A change counts only when the
-// 95% bootstrap interval of median(new) / median(base), resampling both runs, excludes 1
-// (the noise of both runs is inside that interval) and the change is at least `minChange`:
-// with many image x mode cells, an interval alone flags small chance differences.
+// Run-to-run comparison per (workload, mode), on two grounds. The total time: a change counts
+// only when the 95% bootstrap interval of median(new) / median(base), resampling both runs,
+// excludes 1 (the noise of both runs is inside that interval) and the change is at least
+// `minChange`: with many image x mode cells, an interval alone flags small chance differences.
+// What was fetched (bytes and registry requests): fixed for a fixed image and workload, so it is
+// judged apart from time, whatever the machine did.
 import { median } from 'simple-statistics';
 import { orderModes } from '../systems/index.ts';
 import { counted, type Sample } from '../results/sample.ts';
@@ -19,10 +21,18 @@ export interface Change {
   ratio?: number;
   ci?: [number, number];
   verdict: Verdict;
-  /** Where the machines differed: the median bytes fetched per sample, which do not depend on time. */
-  bytes?: { base: number; next: number; ratio: number };
-  /** What the verdict rests on: the total time, or (machines differed) the bytes fetched. */
+  /** What was fetched, judged apart from time (both runs have ok samples of the cell). */
+  fetched?: FetchChange;
+  /** What the verdict rests on: the total time, or (machines differed) what was fetched. */
   basis?: 'time' | 'bytes';
+}
+
+export interface FetchChange {
+  /** Median bytes fetched per sample, and new / base. */
+  bytes: { base: number; next: number; ratio: number };
+  /** Median registry responses per sample (runs that record them). */
+  requests?: { base: number; next: number; ratio: number };
+  verdict: 'regression' | 'improvement' | 'same';
 }
 
 /** Counted totals per `workload\0mode`, in one pass (not one pass per cell). */
@@ -43,16 +53,44 @@ export const MIN_CHANGE = 0.05;
 
 /** Bytes fetched for a fixed image and workload vary by a few requests: a 5% change is the system's. */
 export const MIN_BYTES_CHANGE = 0.05;
+/** Requests change by whole responses: past 5%, and by at least this many. */
+export const MIN_REQUESTS_CHANGE = 2;
 
-/** Median bytes fetched per `workload\0mode` over ok samples (a disturbed sample fetched what a calm one did). */
-function bytesByCell(samples: readonly Sample[]): Map<string, number> {
-  const lists = new Map<string, number[]>();
+/** A cell's figure over its ok samples: the median, and the range its samples spread over. */
+export interface Spread { median: number; min: number; max: number }
+export interface Fetched { bytes: Spread; requests?: Spread }
+
+const spread = (v: number[]): Spread => ({ median: median(v), min: Math.min(...v), max: Math.max(...v) });
+
+/** Bytes and requests per `workload\0mode` over ok samples (a disturbed sample fetched what a calm one did). */
+function fetchedByCell(samples: readonly Sample[]): Map<string, Fetched> {
+  const lists = new Map<string, Sample[]>();
   for (const s of samples) {
     if (s.status !== 'ok') continue;
     const k = `${s.workload}\0${s.mode}`;
-    lists.set(k, [...(lists.get(k) ?? []), s.bytes_fetched.total]);
+    lists.set(k, [...(lists.get(k) ?? []), s]);
   }
-  return new Map([...lists].map(([k, v]) => [k, median(v)]));
+  return new Map([...lists].map(([k, list]) => [k, {
+    bytes: spread(list.map((s) => s.bytes_fetched.total)),
+    ...(list.every((s) => s.requests) ? { requests: spread(list.map((s) => s.requests!.total)) } : {}),
+  }]));
+}
+
+const ratioOf = (a: number, b: number) => (a > 0 ? b / a : b > 0 ? Infinity : 1);
+
+/**
+ * Judges what a cell fetched in two runs. Most systems fetch the same bytes and requests in
+ * every sample; one whose fetches vary from sample to sample (SOCI's do by a few percent) is
+ * judged against its own spread: a change counts only when it passes its floor (5%; for
+ * requests also 2 responses) and every sample of one run lies beyond every sample of the other.
+ */
+export function fetchChange(a: Fetched, b: Fetched): FetchChange {
+  const bytes = { base: a.bytes.median, next: b.bytes.median, ratio: ratioOf(a.bytes.median, b.bytes.median) };
+  const requests = a.requests && b.requests ? { base: a.requests.median, next: b.requests.median, ratio: ratioOf(a.requests.median, b.requests.median) } : undefined;
+  const past = (x: Spread, y: Spread, floor: number) => ratioOf(x.median, y.median) - 1 > MIN_BYTES_CHANGE && y.median - x.median >= floor && y.min > x.max;
+  const more = past(a.bytes, b.bytes, 1) || (!!a.requests && !!b.requests && past(a.requests, b.requests, MIN_REQUESTS_CHANGE));
+  const less = past(b.bytes, a.bytes, 1) || (!!a.requests && !!b.requests && past(b.requests, a.requests, MIN_REQUESTS_CHANGE));
+  return { bytes, ...(requests ? { requests } : {}), verdict: more ? 'regression' : less ? 'improvement' : 'same' };
 }
 
 /**
@@ -64,7 +102,7 @@ export function compareRuns(base: readonly Sample[], next: readonly Sample[], op
   const keep = opts.keepDisturbed ?? false;
   const baseTotals = totalsByCell(base, keep);
   const nextTotals = totalsByCell(next, keep);
-  const [baseBytes, nextBytes] = opts.machineDiffered ? [bytesByCell(base), bytesByCell(next)] : [new Map<string, number>(), new Map<string, number>()];
+  const [baseFetched, nextFetched] = [fetchedByCell(base), fetchedByCell(next)];
   const keys = new Map<string, [string, string]>();
   for (const s of [...base, ...next]) keys.set(`${s.workload}\0${s.mode}`, [s.workload, s.mode]);
   const workloadOrder = [...new Set([...(opts.workloads ?? []), ...base.map((s) => s.workload), ...next.map((s) => s.workload)])];
@@ -85,13 +123,12 @@ export function compareRuns(base: readonly Sample[], next: readonly Sample[], op
       change.verdict = big && change.ci[0] > 1 ? 'regression' : big && change.ci[1] < 1 ? 'improvement' : 'no change';
       change.basis = 'time';
     }
-    const [ba, bb] = [baseBytes.get(`${workload}\0${mode}`), nextBytes.get(`${workload}\0${mode}`)];
-    if (opts.machineDiffered && ba !== undefined && bb !== undefined) {
-      // Time says nothing of the system here; bytes still do (change > MIN_BYTES_CHANGE).
-      const ratio = ba > 0 ? bb / ba : bb > 0 ? Infinity : 1;
-      change.bytes = { base: ba, next: bb, ratio };
+    const [fa, fb] = [baseFetched.get(`${workload}\0${mode}`), nextFetched.get(`${workload}\0${mode}`)];
+    if (fa && fb) change.fetched = fetchChange(fa, fb);
+    if (opts.machineDiffered && change.fetched) {
+      // Time says nothing of the system here; what was fetched still does.
       change.basis = 'bytes';
-      change.verdict = ratio - 1 > MIN_BYTES_CHANGE ? 'regression' : 1 - ratio > MIN_BYTES_CHANGE ? 'improvement' : 'machine differed';
+      change.verdict = change.fetched.verdict === 'same' ? 'machine differed' : change.fetched.verdict;
     }
     out.push(change);
   }

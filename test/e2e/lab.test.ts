@@ -50,9 +50,14 @@ test('smoke catalogue: every mode of every system gives ok samples, lazy ones re
     for (const p of ['pull', 'create', 'run'] as const) assert.ok((s.phases[p] ?? 0) > 0, `${label}: ${p} must be positive`);
     assert.ok(Math.abs(s.total! - (s.phases.pull! + s.phases.create! + s.phases.run!)) < 1e-9);
     const beforeRun = (s.bytes_fetched.pull ?? 0) + (s.bytes_fetched.create ?? 0);
+    // Every response is counted once: in its phase, or after the last (background fetches).
+    const inPhases = Object.entries(s.requests ?? {}).reduce((n, [k, v]) => (k === 'total' ? n : n + v), 0);
+    assert.ok(s.requests && s.requests.total >= 1 && inPhases <= s.requests.total, `${label}: requests ${JSON.stringify(s.requests)}`);
     if (s.mode === 'legacy') {
       assert.equal(s.lazy_mounts, undefined);
       assert.ok(beforeRun >= s.image_bytes, `${label}: legacy fetched ${beforeRun} of ${s.image_bytes} bytes before the container started`);
+      // A full pull: the manifest, the config and every layer, at least.
+      assert.ok(s.requests.pull! >= s.layers + 2, `${label}: ${s.requests.pull} requests for ${s.layers} layers`);
     } else {
       // The system's own lazy proof passed (or the sample would be invalid); it saw FUSE mounts.
       assert.ok((s.lazy_mounts ?? 0) >= 1, `${label}: ${s.lazy_mounts} lazy mounts`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { bytesBetween, parseFetches } from '../../src/lab/fetchlog.ts';
+import { fetchedBetween, parseFetches } from '../../src/lab/fetchlog.ts';
 import { resultCsv } from '../../src/report/csv.ts';
 import { summarize } from '../../src/stats/summary.ts';
 import type { Sample } from '../../src/results/sample.ts';
@@ -66,6 +66,6 @@ test('registry log lines become fetches bucketed by completion time', () => {
   const f = parseFetches(text);
   assert.equal(f.length, 3);
   const t0 = Date.parse('2026-11-27T10:00:00Z');
-  assert.equal(bytesBetween(f, t0, t0 + 1000), 1500);
-  assert.equal(bytesBetween(f, t0 + 1000, Infinity), 2000);
+  assert.deepEqual(fetchedBetween(f, t0, t0 + 1000), { bytes: 1500, requests: 2 });
+  assert.deepEqual(fetchedBetween(f, t0 + 1000, Infinity), { bytes: 2000, requests: 1 });
 });

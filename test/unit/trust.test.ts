@@ -105,7 +105,7 @@ test('compare: runs on machines that differed are not judged by time; bytes fetc
   // A system that fetches 20% more is a regression whatever the machine did.
   const more = compareRuns(calm, run(3, STORM, { slower: 1.2, bytes: { mode: 'estargz', factor: 1.2 } }), { machineDiffered: why });
   assert.deepEqual(more.filter((c) => c.verdict === 'regression').map((c) => `${c.workload} ${c.mode}`), ['hello estargz', 'checksum estargz']);
-  assert.ok(Math.abs(more.find((c) => c.verdict === 'regression')!.bytes!.ratio - 1.2) < 1e-9);
+  assert.ok(Math.abs(more.find((c) => c.verdict === 'regression')!.fetched!.bytes.ratio - 1.2) < 1e-9);
   // Within 10%: judged by time as before.
   assert.equal(machineDiffered(calm, run(4, { ...CALM, canary_ms: 5.0 })), undefined);
   // A run whose checks found the machine busy before most rounds differs, whatever its counted samples' canary.
