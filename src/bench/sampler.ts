@@ -25,7 +25,7 @@ export interface SampleJob {
 const LOG_SETTLE_MS = 150;
 
 /** What a sample needs of the lab (a fake in the unit tests). */
-export type SampleLab = Pick<Lab, 'registryHost' | 'sampleContext' | 'linkRxBytes'>;
+export type SampleLab = Pick<Lab, 'registryHost' | 'sampleContext' | 'linkRxBytes'> & Partial<Pick<Lab, 'daemonUsage'>>;
 
 /** `watch` is the run's: its canary reference and each cell's pressure level build up over the samples. */
 export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, fetches: FetchLog, job: SampleJob, watch: MachineWatch): Promise<Sample> {
@@ -70,6 +70,10 @@ export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, f
   }
 
   const machine = endWindow();
+  // The daemons' cost so far is the sample's (they started with it), read once its phases are over.
+  const readStart = performance.now();
+  const daemons = lab.daemonUsage?.();
+  const daemonsReadMs = performance.now() - readStart;
   const disturbed = watch.judge(`${w.name}/${mode.name}`, machine);
   await new Promise((r) => setTimeout(r, LOG_SETTLE_MS));
   const linkAfter = lab.linkRxBytes();
@@ -90,6 +94,7 @@ export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, f
     round: job.round, index: job.index, seed: job.seed, status, ...(reason ? { reason } : {}),
     phases, ...(total !== undefined ? { total } : {}), started_at,
     image_bytes: job.image.compressed_bytes, layers: job.image.layers, bytes_fetched: bytes, requests,
+    ...(daemons ? { daemons, daemons_read_ms: daemonsReadMs } : {}),
     ...(lazyMounts !== undefined ? { lazy_mounts: lazyMounts } : {}),
     ...(linkBefore !== undefined && linkAfter !== undefined ? { link_bytes: linkAfter - linkBefore } : {}),
     ...(output ? { output_tail: lastLines(output, 5) } : {}),

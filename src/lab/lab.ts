@@ -20,6 +20,7 @@ import { unmountUnder } from './mounts.ts';
 import { LabRegistry } from './registry.ts';
 import { socketAnswers } from './sockets.ts';
 import { tool } from './tools.ts';
+import { daemonUsage, diskMb, type DaemonUsage } from './usage.ts';
 
 export { LabError } from './errors.ts';
 export { cleanStaleLabs } from './cleanup.ts';
@@ -235,6 +236,22 @@ export class Lab {
     if (failed.length) throw new LabError(`cannot unmount ${failed.join('; ')}`);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
     this.systemDir = null;
+  }
+
+  /**
+   * What containerd and the snapshotter's daemon (under its system's name) cost in this sample
+   * so far, and their state on disk (usage.ts); read when the sample ends, outside its clock.
+   */
+  daemonUsage(): Record<string, DaemonUsage & { disk_mb?: number }> {
+    const system = this.snapshotter?.daemon ? this.snapshotter.name : undefined;
+    const usage: Record<string, DaemonUsage & { disk_mb?: number }> = daemonUsage({ containerd: this.containerdDaemon?.pid, ...(system ? { [system]: this.systemDaemon?.pid } : {}) });
+    const disk = (name: string, dir: string | null) => {
+      const mb = dir ? diskMb(dir) : undefined;
+      if (usage[name] && mb !== undefined) usage[name].disk_mb = mb;
+    };
+    disk('containerd', join(this.dir, 'containerd'));
+    if (system) disk(system, this.systemDir);
+    return usage;
   }
 
   /** Cold state for the next sample: fresh daemons, empty state, dropped page cache. */

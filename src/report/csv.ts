@@ -34,6 +34,9 @@ const field = (v: string | number): string => (typeof v === 'number' ? String(v)
 
 type Column = [string, (s: Sample) => string | number];
 
+/** The snapshotter daemon's figures of a sample (every daemon but containerd). */
+const snapshotterOf = (s: Sample) => Object.entries(s.daemons ?? {}).find(([k]) => k !== 'containerd')?.[1];
+
 /** The columns of samples.csv: a time and a byte count per phase of the run's runtime. */
 const sampleColumns = (phases: readonly string[]): Column[] => [
   ['index', (s) => s.index], ['round', (s) => s.round], ['workload', (s) => s.workload], ['mode', (s) => s.mode],
@@ -41,6 +44,9 @@ const sampleColumns = (phases: readonly string[]): Column[] => [
   ...phases.map((p): Column => [p, (s) => num(s.phases[p])]), ['total', (s) => num(s.total)],
   ['image_bytes', (s) => s.image_bytes], ...phases.map((p): Column => [`fetched_${p}`, (s) => s.bytes_fetched[p] ?? '']),
   ['fetched_total', (s) => s.bytes_fetched.total], ['requests', (s) => s.requests?.total ?? ''], ['lazy_mounts', (s) => s.lazy_mounts ?? ''],
+  ['containerd_cpu_s', (s) => s.daemons?.containerd?.cpu_s ?? ''], ['containerd_peak_rss_mb', (s) => s.daemons?.containerd?.peak_rss_mb ?? ''],
+  ['snapshotter_cpu_s', (s) => snapshotterOf(s)?.cpu_s ?? ''], ['snapshotter_peak_rss_mb', (s) => snapshotterOf(s)?.peak_rss_mb ?? ''],
+  ['state_disk_mb', (s) => (s.daemons ? Object.values(s.daemons).reduce((t, d) => t + (d.disk_mb ?? 0), 0) : '')],
   ['started_at', (s) => s.started_at], ['image', (s) => s.image], ['disturbed', (s) => s.disturbed ?? ''],
   ['steal_pct', (s) => s.machine?.steal_pct ?? ''], ['foreign_cpu_pct', (s) => s.machine?.foreign_cpu_pct ?? ''],
   ['cpu_pressure_pct', (s) => s.machine?.cpu_pressure_pct ?? ''], ['io_pressure_pct', (s) => s.machine?.io_pressure_pct ?? ''],

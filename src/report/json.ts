@@ -37,8 +37,11 @@ export const SummaryJsonSchema = z.object({
     counts: z.object({ ok: z.number().int(), failed: z.number().int(), timeout: z.number().int(), invalid: z.number().int() }),
     set_aside: z.number().int(),
     /** Seconds; a phase without an ok sample is absent, never zero. */
-    phases: z.object({ pull: StatSchema.optional(), sandbox: StatSchema.optional(), create: StatSchema.optional(), run: StatSchema.optional(), total: StatSchema.optional() }),
+    /** Per phase of the run's runtime, and `total`. */
+    phases: z.record(StatSchema),
     fetched_share: z.number().nullable(),
+    /** Medians per daemon (containerd, the snapshotter's) over counted samples; absent in older runs. */
+    daemons: z.record(z.object({ cpu_s: z.number(), peak_rss_mb: z.number(), disk_mb: z.number().optional(), n: z.number().int() })).optional(),
   })),
   speedups: z.array(z.object({
     workload: z.string(), mode: z.string(), factor: z.number(), ci: interval,
@@ -70,6 +73,7 @@ export function summaryJson(input: ReportInput): SummaryJson {
       workload: c.workload, mode: c.mode, system: systemOf(c.mode), counts: c.counts, set_aside: c.set_aside,
       phases: Object.fromEntries([...summary.phases, 'total'].flatMap((k) => (c.stats[k] ? [[k, c.stats[k]]] : []))),
       fetched_share: c.fetched_share ?? null,
+      ...(c.daemons ? { daemons: c.daemons } : {}),
     })),
     speedups: summary.speedups.map((s) => ({ workload: s.workload, mode: s.mode, factor: s.factor, ci: s.ci, paired: s.paired ?? null })),
   };

@@ -22,6 +22,8 @@ export interface ReportModel {
   disturbed: Table;
   /** HelloBench's finding, measured: time spent pulling (legacy) and data read (lazy). */
   finding: Table;
+  /** What containerd and each snapshotter's daemon cost per sample (runs that recorded it). */
+  daemons?: Table;
   /** Legacy pulls against the floor the link sets (shaped links only). */
   fidelity?: Table;
   environment: [string, string][];
@@ -116,6 +118,7 @@ export function buildModel(input: ReportInput): ReportModel {
     title: `hellobench: start-up of ${runtimeOf(meta)?.subject ?? 'containers'}${meta ? `, run ${meta.run_id}` : ''}`,
     headline: [...(trust.problem ? [`Not a measurement: ${trust.problem}.`] : []), ...speedupText(summary)], tables, failures, disturbed, finding, environment, reproduce, notes,
     ...(fidelityRows.length ? { fidelity: fidelityTable(fidelityRows, meta!.link) } : {}),
+    ...(daemonsTable(summary) ? { daemons: daemonsTable(summary)! } : {}),
   };
 }
 
@@ -138,5 +141,27 @@ export function fidelityTable(rows: FidelityRow[], link: LinkSpec): Table {
     caption: `Legacy pull against its floor: compressed size / ${describe(link)} + ${PULL_ROUND_TRIPS} RTT (ratio below 1: bytes bypass the link; pull includes unpacking, so it sits above 1)`,
     header: ['image', 'compressed MB', 'pull median (s)', 'floor (s)', 'ratio', 'n'],
     rows: rows.map((r) => [r.workload, (r.image_bytes / 1e6).toFixed(1), r.pull_median.toFixed(3), r.floor.toFixed(3), r.ratio.toFixed(2), String(r.n)]),
+  };
+}
+
+/**
+ * Per image and mode, the medians of what containerd and the mode's snapshotter daemon cost in a
+ * sample (CPU seconds, peak resident MB, state on disk when the sample ended): legacy's
+ * containerd is the baseline every lazy system's pair compares with.
+ */
+export function daemonsTable(summary: Summary): Table | undefined {
+  const cells = summary.cells.filter((c) => c.daemons);
+  if (!cells.length) return undefined;
+  const f = (v: number | undefined, d = 2) => (v === undefined ? '-' : v.toFixed(d));
+  return {
+    caption: 'What the daemons cost per sample (medians of counted samples)',
+    header: ['image', 'mode', 'containerd CPU s', 'containerd peak RSS MB', 'snapshotter', 'snapshotter CPU s', 'snapshotter peak RSS MB', 'state on disk MB', 'n'],
+    rows: cells.map((c) => {
+      const [name, own] = Object.entries(c.daemons!).find(([k]) => k !== 'containerd') ?? [];
+      const ctd = c.daemons!.containerd;
+      const disk = [ctd?.disk_mb, own?.disk_mb].filter((v): v is number => v !== undefined);
+      return [c.workload, c.mode, f(ctd?.cpu_s), f(ctd?.peak_rss_mb, 1), name ?? '-', f(own?.cpu_s), f(own?.peak_rss_mb, 1),
+        disk.length ? f(disk.reduce((a, b) => a + b, 0), 1) : '-', String(ctd?.n ?? own?.n ?? 0)];
+    }),
   };
 }

@@ -36,6 +36,14 @@ export interface Sample {
   requests?: Record<string, number> & { total: number };
   /** Bytes that crossed the link towards the runtime during the sample, headers included (shaped links only). */
   link_bytes?: number;
+  /**
+   * What the lab's daemons cost in the sample (absent in older runs): `containerd`, and the
+   * snapshotter's daemon under its system's name, each with the processes below it (CPU seconds,
+   * peak resident MB summed over them, state on disk MB when the sample ended).
+   */
+  daemons?: Record<string, { cpu_s: number; peak_rss_mb: number; processes: number; disk_mb?: number }>;
+  /** How long reading `daemons` took, ms: the sampler's own cost, after the phases. */
+  daemons_read_ms?: number;
   /** Lazily mounted layers (or images) once the container is created, as the mode's system proves them (lazy modes). */
   lazy_mounts?: number;
   /** Last lines the workload printed, for failures and for checking. */

@@ -34,6 +34,21 @@ export interface Cell {
   stats: Partial<Record<Metric, Stat>>;
   /** Mean share of the image's compressed bytes fetched until the container was up (every phase). */
   fetched_share?: number;
+  /** Per daemon (containerd, the snapshotter's), the medians over counted samples that recorded it. */
+  daemons?: Record<string, DaemonCost>;
+}
+
+export interface DaemonCost { cpu_s: number; peak_rss_mb: number; disk_mb?: number; n: number }
+
+/** Median cost of each daemon over the samples that recorded it. */
+function daemonCosts(samples: readonly Sample[]): Record<string, DaemonCost> | undefined {
+  const names = [...new Set(samples.flatMap((s) => Object.keys(s.daemons ?? {})))];
+  if (!names.length) return undefined;
+  return Object.fromEntries(names.map((name) => {
+    const list = samples.flatMap((s) => (s.daemons?.[name] ? [s.daemons[name]] : []));
+    const disks = list.flatMap((d) => (d.disk_mb === undefined ? [] : [d.disk_mb]));
+    return [name, { cpu_s: median(list.map((d) => d.cpu_s)), peak_rss_mb: median(list.map((d) => d.peak_rss_mb)), ...(disks.length ? { disk_mb: median(disks) } : {}), n: list.length }];
+  }));
 }
 
 export interface SpeedUp {
@@ -161,7 +176,8 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
       }
       if (stats.total) used.set(`${workload}\0${mode}`, ok);
       const shares = ok.filter((s) => s.image_bytes > 0).map((s) => bytesInPhases(s) / s.image_bytes);
-      cells.push({ workload, mode, counts, set_aside: setAside, stats, ...(shares.length ? { fetched_share: mean(shares) } : {}) });
+      const daemons = daemonCosts(ok);
+      cells.push({ workload, mode, counts, set_aside: setAside, stats, ...(shares.length ? { fetched_share: mean(shares) } : {}), ...(daemons ? { daemons } : {}) });
     }
   }
   const speedups: SpeedUp[] = [];

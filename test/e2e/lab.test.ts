@@ -53,6 +53,14 @@ test('smoke catalogue: every mode of every system gives ok samples, lazy ones re
     // Every response is counted once: in its phase, or after the last (background fetches).
     const inPhases = Object.entries(s.requests ?? {}).reduce((n, [k, v]) => (k === 'total' ? n : n + v), 0);
     assert.ok(s.requests && s.requests.total >= 1 && inPhases <= s.requests.total, `${label}: requests ${JSON.stringify(s.requests)}`);
+    // What the daemons cost: containerd in every sample, the snapshotter's daemon in every lazy one.
+    const ctd = s.daemons?.containerd;
+    assert.ok(ctd && ctd.cpu_s > 0 && ctd.peak_rss_mb > 0 && (ctd.disk_mb ?? 0) > 0, `${label}: containerd ${JSON.stringify(ctd)}`);
+    if (s.mode !== 'legacy') {
+      const own = s.daemons?.[modeByName(s.mode).system.name];
+      assert.ok(own && own.cpu_s > 0 && own.peak_rss_mb > 0, `${label}: its daemon ${JSON.stringify(s.daemons)}`);
+    }
+    assert.ok((s.daemons_read_ms ?? Infinity) < 1000, `${label}: reading the daemons took ${s.daemons_read_ms} ms`);
     if (s.mode === 'legacy') {
       assert.equal(s.lazy_mounts, undefined);
       assert.ok(beforeRun >= s.image_bytes, `${label}: legacy fetched ${beforeRun} of ${s.image_bytes} bytes before the container started`);
