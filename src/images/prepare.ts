@@ -2,7 +2,7 @@
 // hash of everything that shapes the image, so an existing tag is a valid cache hit and
 // a changed recipe or command never reuses a stale image.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -36,6 +36,12 @@ export interface PreparedImage {
   seconds: number;
   /** Files the profiling run recorded as read (optimized modes). */
   profiled_files?: number;
+  /**
+   * Seconds this mode's conversion took when the image was made (a profiling conversion runs the
+   * workload too), kept beside the image so that a reused one still says; absent for originals and
+   * for images converted before it was kept.
+   */
+  conversion_s?: number;
 }
 
 export interface PrepareFailure { workload: string; mode: string; reason: string }
@@ -167,7 +173,7 @@ async function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, pr
   // The profiling mode's record is an input of other modes: without it, convert again.
   if (existing && !(mode.profile === 'records' && !existsSync(recordFile))) {
     const profiled = readProfile(recordFile).paths.length;
-    return record(w, mode.name, name, existing, 'reused', started, profiled || undefined);
+    return { ...record(w, mode.name, name, existing, 'reused', started, profiled || undefined), ...conversionOf(name) };
   }
   if (!lab.runtimeUp) await lab.startRuntime(null);
   const src = `${lab.directHost}/${org.name}`;
@@ -182,7 +188,22 @@ async function convert(lab: Lab, w: Workload, mode: Mode, org: PreparedImage, pr
   const result = await system.convert!(ctx, mode);
   const layers = await layersOf(lab, name);
   if (!layers) throw new Error(`pushed ${name} but the registry does not list it`);
-  return record(w, mode.name, name, layers, 'converted', started, result.profiled_files);
+  const made = record(w, mode.name, name, layers, 'converted', started, result.profiled_files);
+  mkdirSync(join(CACHE_DIR, 'images'), { recursive: true });
+  writeFileSync(conversionFile(name), `${JSON.stringify({ conversion_s: made.seconds })}\n`);
+  return { ...made, conversion_s: made.seconds };
+}
+
+/** Where what a converted image's making took is kept, beside the image cache. */
+const conversionFile = (name: string) => join(CACHE_DIR, 'images', `${name.replace(/[/:]/g, '_')}.json`);
+
+function conversionOf(name: string): { conversion_s?: number } {
+  try {
+    const s = (JSON.parse(readFileSync(conversionFile(name), 'utf8')) as { conversion_s?: unknown }).conversion_s;
+    return typeof s === 'number' ? { conversion_s: s } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Where a conversion of `mode` keeps the profile it was built with (modes that use none write nothing). */

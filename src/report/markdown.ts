@@ -14,6 +14,7 @@ export function renderMarkdown(m: ReportModel, charts: { startup: string; totals
   out.push('## Per image', '');
   for (const t of m.tables) out.push(`### ${t.caption}`, '', markdownTable(t), '');
   out.push(`## ${m.finding.caption}`, '', markdownTable(m.finding), '');
+  if (m.images) out.push(`## ${m.images.caption}`, '', markdownTable(m.images), '');
   if (m.daemons) out.push(`## ${m.daemons.caption}`, '', markdownTable(m.daemons), '');
   if (m.fidelity) out.push('## Link fidelity', '', m.fidelity.caption, '', markdownTable({ ...m.fidelity, caption: '' }), '');
   out.push(`## ${m.failures.caption}`, '', m.failures.rows.length ? markdownTable(m.failures) : 'none', '');

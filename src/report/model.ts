@@ -10,6 +10,7 @@ import { describeHost, repeatArgs, shellQuote, type RunMeta } from '../results/m
 import { runtimeOf } from '../runtimes/index.ts';
 import { fidelity, type FidelityRow, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
 import type { LinkSpec } from '../lab/link.ts';
+import type { PreparedImage } from '../images/prepare.ts';
 
 export interface Table { caption: string; header: string[]; rows: string[][] }
 
@@ -24,6 +25,8 @@ export interface ReportModel {
   finding: Table;
   /** What containerd and each snapshotter's daemon cost per sample (runs that recorded it). */
   daemons?: Table;
+  /** Each mode's image against the original: size, and what its conversion took. */
+  images?: Table;
   /** Legacy pulls against the floor the link sets (shaped links only). */
   fidelity?: Table;
   environment: [string, string][];
@@ -119,6 +122,7 @@ export function buildModel(input: ReportInput): ReportModel {
     headline: [...(trust.problem ? [`Not a measurement: ${trust.problem}.`] : []), ...speedupText(summary)], tables, failures, disturbed, finding, environment, reproduce, notes,
     ...(fidelityRows.length ? { fidelity: fidelityTable(fidelityRows, meta!.link) } : {}),
     ...(daemonsTable(summary) ? { daemons: daemonsTable(summary)! } : {}),
+    ...(meta?.prepared.length ? { images: imagesTable(meta.prepared as PreparedImage[], summary) } : {}),
   };
 }
 
@@ -163,5 +167,23 @@ export function daemonsTable(summary: Summary): Table | undefined {
       return [c.workload, c.mode, f(ctd?.cpu_s), f(ctd?.peak_rss_mb, 1), name ?? '-', f(own?.cpu_s), f(own?.peak_rss_mb, 1),
         disk.length ? f(disk.reduce((a, b) => a + b, 0), 1) : '-', String(ctd?.n ?? own?.n ?? 0)];
     }),
+  };
+}
+
+/** Per image and mode measured: the image's size against the original, and its conversion's time. */
+export function imagesTable(prepared: readonly PreparedImage[], summary: Summary): Table {
+  const original = (w: string) => prepared.find((i) => i.workload === w && i.mode === BASELINE);
+  const rows = summary.workloads.flatMap((w) => summary.modes.flatMap((m) => {
+    const i = prepared.find((x) => x.workload === w && x.mode === m);
+    if (!i) return [];
+    const org = original(w);
+    const ratio = org && org.compressed_bytes > 0 ? `${((i.compressed_bytes / org.compressed_bytes - 1) * 100).toFixed(1)}%` : '-';
+    return [[w, m, `${(i.compressed_bytes / 1e6).toFixed(1)}`, String(i.layers), m === BASELINE ? '-' : ratio,
+      i.conversion_s === undefined ? '-' : i.conversion_s.toFixed(1), i.profiled_files === undefined ? '-' : String(i.profiled_files)]];
+  }));
+  return {
+    caption: 'Images per mode: compressed size against the original, and what the conversion took when the image was made',
+    header: ['image', 'mode', 'compressed MB', 'layers', 'vs original', 'conversion s', 'profiled files'],
+    rows,
   };
 }

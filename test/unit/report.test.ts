@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { mean, median, sampleStandardDeviation } from 'simple-statistics';
 import { buildReport } from '../../src/report/index.ts';
 import { ReportError } from '../../src/report/input.ts';
+import { imagesTable } from '../../src/report/model.ts';
 import { UserError } from '../../src/errors.ts';
 import { compareRuns } from '../../src/stats/compare.ts';
 import { summarize } from '../../src/stats/summary.ts';
@@ -91,4 +92,15 @@ test('bad results directories get clear messages', async () => {
   await assert.rejects(buildReport(broken, { percentile: 95 }), (e: Error) => e instanceof UserError && /run\.json: options\.workloads: Required/.test(e.message));
   const newer = resultsDir(syntheticSamples({ workloads: ['a'], modes: ['legacy'], rounds: 1 }), { format: 99, options: {} });
   await assert.rejects(buildReport(newer, { percentile: 95 }), /results format 99 is newer than this hellobench reads \(1\); update hellobench/);
+});
+
+test('the images table: each mode against the original, with its conversion time when it was kept', () => {
+  const summary = summarize(syntheticSamples({ workloads: ['a'], modes: ['legacy', 'estargz', 'zstdchunked'], rounds: 1 }), { percentile: 95, seed: 1 });
+  const img = (mode: string, bytes: number, extra = {}) => ({ workload: 'a', mode, name: `hb/a:${mode}`, layers: 2, compressed_bytes: bytes, action: 'reused' as const, seconds: 0, ...extra });
+  const table = imagesTable([img('legacy', 100e6), img('estargz', 103e6, { conversion_s: 41.25, profiled_files: 120 }), img('zstdchunked', 95e6)], summary);
+  assert.deepEqual(table.rows, [
+    ['a', 'legacy', '100.0', '2', '-', '-', '-'],
+    ['a', 'estargz', '103.0', '2', '3.0%', '41.3', '120'],
+    ['a', 'zstdchunked', '95.0', '2', '-5.0%', '-', '-'],
+  ]);
 });
