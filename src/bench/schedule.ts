@@ -51,7 +51,7 @@ export interface ScheduleHooks {
 /** Takes the plan's samples into `samples` (which holds a resumed run's earlier ones). */
 export async function runSchedule(plan: SchedulePlan, samples: Sample[], hooks: ScheduleHooks): Promise<void> {
   const { keepDisturbed, minRounds, untilCi } = plan;
-  const cells = plan.workloads.reduce((n, w) => n + plan.modes.filter((m) => plan.imageOf(w.name, m.name)).length, 0);
+  const cells = cellsOf(plan);
   const order = rounds(plan.workloads, plan.modes, plan.seed, plan.order);
   const loopStart = performance.now();
   const takenBefore = samples.length;
@@ -92,7 +92,11 @@ export async function runSchedule(plan: SchedulePlan, samples: Sample[], hooks: 
   }
 }
 
+/** The cells a plan measures: every workload x mode with a prepared image. */
+const cellsOf = (plan: Pick<SchedulePlan, 'workloads' | 'modes' | 'imageOf'>) =>
+  plan.workloads.reduce((n, w) => n + plan.modes.filter((m) => plan.imageOf(w.name, m.name)).length, 0);
+
 /** The samples a plan takes when every one counts at its first try. */
 export function plannedSamples(plan: Pick<SchedulePlan, 'workloads' | 'modes' | 'minRounds' | 'imageOf'>): number {
-  return plan.workloads.reduce((n, w) => n + plan.modes.filter((m) => plan.imageOf(w.name, m.name)).length, 0) * plan.minRounds;
+  return cellsOf(plan) * plan.minRounds;
 }

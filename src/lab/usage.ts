@@ -43,7 +43,11 @@ function peakRssKb(pid: number): number {
 export function daemonUsage(daemons: Record<string, number | undefined>): Record<string, DaemonUsage> {
   const procs = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map((n) => readProc(Number(n))).filter((p): p is Proc => p !== undefined);
   const children = new Map<number, Proc[]>();
-  for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  for (const p of procs) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p);
+    else children.set(p.ppid, [p]);
+  }
   const out: Record<string, DaemonUsage> = {};
   for (const [name, pid] of Object.entries(daemons)) {
     const root = pid === undefined ? undefined : procs.find((p) => p.pid === pid);

@@ -35,7 +35,7 @@ const field = (v: string | number): string => (typeof v === 'number' ? String(v)
 type Column = [string, (s: Sample) => string | number];
 
 /** The snapshotter daemon's figures of a sample (every daemon but containerd). */
-const snapshotterOf = (s: Sample) => Object.entries(s.daemons ?? {}).find(([k]) => k !== 'containerd')?.[1];
+const snapshotterDaemon = (s: Sample) => Object.entries(s.daemons ?? {}).find(([k]) => k !== 'containerd')?.[1];
 
 /** The columns of samples.csv: a time and a byte count per phase of the run's runtime. */
 const sampleColumns = (phases: readonly string[]): Column[] => [
@@ -45,7 +45,7 @@ const sampleColumns = (phases: readonly string[]): Column[] => [
   ['image_bytes', (s) => s.image_bytes], ...phases.map((p): Column => [`fetched_${p}`, (s) => s.bytes_fetched[p] ?? '']),
   ['fetched_total', (s) => s.bytes_fetched.total], ['requests', (s) => s.requests?.total ?? ''], ['lazy_mounts', (s) => s.lazy_mounts ?? ''],
   ['containerd_cpu_s', (s) => s.daemons?.containerd?.cpu_s ?? ''], ['containerd_peak_rss_mb', (s) => s.daemons?.containerd?.peak_rss_mb ?? ''],
-  ['snapshotter_cpu_s', (s) => snapshotterOf(s)?.cpu_s ?? ''], ['snapshotter_peak_rss_mb', (s) => snapshotterOf(s)?.peak_rss_mb ?? ''],
+  ['snapshotter_cpu_s', (s) => snapshotterDaemon(s)?.cpu_s ?? ''], ['snapshotter_peak_rss_mb', (s) => snapshotterDaemon(s)?.peak_rss_mb ?? ''],
   ['state_disk_mb', (s) => (s.daemons ? Object.values(s.daemons).reduce((t, d) => t + (d.disk_mb ?? 0), 0) : '')],
   ['started_at', (s) => s.started_at], ['image', (s) => s.image], ['disturbed', (s) => s.disturbed ?? ''],
   ['steal_pct', (s) => s.machine?.steal_pct ?? ''], ['foreign_cpu_pct', (s) => s.machine?.foreign_cpu_pct ?? ''],

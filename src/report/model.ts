@@ -117,11 +117,12 @@ export function buildModel(input: ReportInput): ReportModel {
     ...(meta?.unsure?.length ? [`--until-ci ${String(meta.options.until_ci)}: after ${meta.rounds} rounds, not within ±${String(meta.options.until_ci)}%: ${meta.unsure.map((u) => `${u.workload} ${u.mode} (${u.half_width_pct === undefined ? 'no counted sample' : `±${u.half_width_pct.toFixed(1)}%`}, n=${u.n})`).join('; ')}.`] : []),
     ...input.warnings,
   ];
+  const daemons = daemonsTable(summary);
   return {
     title: `hellobench: start-up of ${runtimeOf(meta)?.subject ?? 'containers'}${meta ? `, run ${meta.run_id}` : ''}`,
     headline: [...(trust.problem ? [`Not a measurement: ${trust.problem}.`] : []), ...speedupText(summary)], tables, failures, disturbed, finding, environment, reproduce, notes,
     ...(fidelityRows.length ? { fidelity: fidelityTable(fidelityRows, meta!.link) } : {}),
-    ...(daemonsTable(summary) ? { daemons: daemonsTable(summary)! } : {}),
+    ...(daemons ? { daemons } : {}),
     ...(meta?.prepared.length ? { images: imagesTable(meta.prepared as PreparedImage[], summary) } : {}),
   };
 }

@@ -78,3 +78,19 @@ export function phasesOf(samples: readonly Sample[]): string[] {
 
 /** Bytes the registry served during the sample's phases (not after them). */
 export const bytesInPhases = (s: Sample): number => Object.entries(s.bytes_fetched).reduce((b, [k, v]) => (k === 'total' ? b : b + v), 0);
+
+/** The key of a sample's cell (workload x mode) in the maps below. */
+export const cellKey = (workload: string, mode: string) => `${workload}\0${mode}`;
+
+/** Samples grouped by cell in one pass (not one pass per cell), those `include` keeps. */
+export function samplesByCell(samples: readonly Sample[], include: (s: Sample) => boolean = () => true): Map<string, Sample[]> {
+  const out = new Map<string, Sample[]>();
+  for (const s of samples) {
+    if (!include(s)) continue;
+    const k = cellKey(s.workload, s.mode);
+    const list = out.get(k);
+    if (list) list.push(s);
+    else out.set(k, [s]);
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
 // judged apart from time, whatever the machine did.
 import { median } from 'simple-statistics';
 import { orderModes } from '../systems/index.ts';
-import { counted, type Sample } from '../results/sample.ts';
+import { cellKey, counted, samplesByCell, type Sample } from '../results/sample.ts';
 import type { MachineCheck } from '../results/machine.ts';
 import { ratioCI, stream } from './summary.ts';
 
@@ -35,17 +35,10 @@ export interface FetchChange {
   verdict: 'regression' | 'improvement' | 'same';
 }
 
-/** Counted totals per `workload\0mode`, in one pass (not one pass per cell). */
+/** Counted totals per cell. */
 function totalsByCell(samples: readonly Sample[], keep: boolean): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const s of samples) {
-    if (!counted(s, keep) || s.total === undefined) continue;
-    const k = `${s.workload}\0${s.mode}`;
-    const list = out.get(k);
-    if (list) list.push(s.total);
-    else out.set(k, [s.total]);
-  }
-  return out;
+  const cells = samplesByCell(samples, (s) => counted(s, keep) && s.total !== undefined);
+  return new Map([...cells].map(([k, list]) => [k, list.map((s) => s.total!)]));
 }
 
 /** Smallest relative change of the median that is reported (5%). */
@@ -62,15 +55,9 @@ export interface Fetched { bytes: Spread; requests?: Spread }
 
 const spread = (v: number[]): Spread => ({ median: median(v), min: Math.min(...v), max: Math.max(...v) });
 
-/** Bytes and requests per `workload\0mode` over ok samples (a disturbed sample fetched what a calm one did). */
+/** Bytes and requests per cell over ok samples (a disturbed sample fetched what a calm one did). */
 function fetchedByCell(samples: readonly Sample[]): Map<string, Fetched> {
-  const lists = new Map<string, Sample[]>();
-  for (const s of samples) {
-    if (s.status !== 'ok') continue;
-    const k = `${s.workload}\0${s.mode}`;
-    lists.set(k, [...(lists.get(k) ?? []), s]);
-  }
-  return new Map([...lists].map(([k, list]) => [k, {
+  return new Map([...samplesByCell(samples, (s) => s.status === 'ok')].map(([k, list]) => [k, {
     bytes: spread(list.map((s) => s.bytes_fetched.total)),
     ...(list.every((s) => s.requests) ? { requests: spread(list.map((s) => s.requests!.total)) } : {}),
   }]));
@@ -104,15 +91,15 @@ export function compareRuns(base: readonly Sample[], next: readonly Sample[], op
   const nextTotals = totalsByCell(next, keep);
   const [baseFetched, nextFetched] = [fetchedByCell(base), fetchedByCell(next)];
   const keys = new Map<string, [string, string]>();
-  for (const s of [...base, ...next]) keys.set(`${s.workload}\0${s.mode}`, [s.workload, s.mode]);
+  for (const s of [...base, ...next]) keys.set(cellKey(s.workload, s.mode), [s.workload, s.mode]);
   const workloadOrder = [...new Set([...(opts.workloads ?? []), ...base.map((s) => s.workload), ...next.map((s) => s.workload)])];
   const modeOrder = orderModes([...new Set([...keys.values()].map(([, m]) => m))]);
   const rank = (m: string) => modeOrder.indexOf(m);
   const ordered = [...keys.values()].sort(([wa, ma], [wb, mb]) => workloadOrder.indexOf(wa) - workloadOrder.indexOf(wb) || rank(ma) - rank(mb));
   const out: Change[] = [];
   for (const [workload, mode] of ordered) {
-    const a = baseTotals.get(`${workload}\0${mode}`) ?? [];
-    const b = nextTotals.get(`${workload}\0${mode}`) ?? [];
+    const a = baseTotals.get(cellKey(workload, mode)) ?? [];
+    const b = nextTotals.get(cellKey(workload, mode)) ?? [];
     const change: Change = { workload, mode, verdict: 'missing' };
     if (a.length) change.base = { median: median(a), n: a.length };
     if (b.length) change.next = { median: median(b), n: b.length };
@@ -123,7 +110,7 @@ export function compareRuns(base: readonly Sample[], next: readonly Sample[], op
       change.verdict = big && change.ci[0] > 1 ? 'regression' : big && change.ci[1] < 1 ? 'improvement' : 'no change';
       change.basis = 'time';
     }
-    const [fa, fb] = [baseFetched.get(`${workload}\0${mode}`), nextFetched.get(`${workload}\0${mode}`)];
+    const [fa, fb] = [baseFetched.get(cellKey(workload, mode)), nextFetched.get(cellKey(workload, mode))];
     if (fa && fb) change.fetched = fetchChange(fa, fb);
     if (opts.machineDiffered && change.fetched) {
       // Time says nothing of the system here; what was fetched still does.

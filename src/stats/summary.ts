@@ -1,7 +1,7 @@
 // Summaries per (workload, mode, metric) and speed-ups over legacy, from samples alone.
 import { mean, median, quickselect, sampleStandardDeviation } from 'simple-statistics';
 import { prng } from '../util/random.ts';
-import { bytesInPhases, counted, phasesOf, type Sample, type SampleStatus } from '../results/sample.ts';
+import { bytesInPhases, cellKey, counted, phasesOf, samplesByCell, type Sample, type SampleStatus } from '../results/sample.ts';
 import { BASELINE, orderModes, systemOf } from '../systems/index.ts';
 import { metricOf, percentileSorted, type Metric } from './percentile.ts';
 import { ResampledMedian } from './resample.ts';
@@ -152,19 +152,13 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
   const keep = opts.keepDisturbed ?? false;
   const workloads = opts.workloads ?? [...new Set(samples.map((s) => s.workload))];
   const modes = opts.modes ?? orderModes([...new Set(samples.map((s) => s.mode))]);
-  const byCell = new Map<string, Sample[]>();
-  for (const s of samples) {
-    const k = `${s.workload}\0${s.mode}`;
-    const list = byCell.get(k);
-    if (list) list.push(s);
-    else byCell.set(k, [s]);
-  }
+  const byCell = samplesByCell(samples);
   const cells: Cell[] = [];
   /** Counted samples of each cell that has a total: what speed-ups compare. */
   const used = new Map<string, Sample[]>();
   for (const workload of workloads) {
     for (const mode of modes) {
-      const all = byCell.get(`${workload}\0${mode}`) ?? [];
+      const all = byCell.get(cellKey(workload, mode)) ?? [];
       const counts: Record<SampleStatus, number> = { ok: 0, failed: 0, timeout: 0, invalid: 0 };
       for (const s of all) counts[s.status]++;
       const ok = all.filter((s) => counted(s, keep));
@@ -174,7 +168,7 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
         const v = ok.map((s) => metricOf(s, m)).filter((x): x is number => x !== undefined);
         if (v.length) stats[m] = stat(v, opts.percentile, stream(opts.seed, workload, mode, m));
       }
-      if (stats.total) used.set(`${workload}\0${mode}`, ok);
+      if (stats.total) used.set(cellKey(workload, mode), ok);
       const shares = ok.filter((s) => s.image_bytes > 0).map((s) => bytesInPhases(s) / s.image_bytes);
       const daemons = daemonCosts(ok);
       cells.push({ workload, mode, counts, set_aside: setAside, stats, ...(shares.length ? { fetched_share: mean(shares) } : {}), ...(daemons ? { daemons } : {}) });
@@ -182,11 +176,11 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
   }
   const speedups: SpeedUp[] = [];
   for (const workload of workloads) {
-    const legacy = used.get(`${workload}\0${BASELINE}`);
+    const legacy = used.get(cellKey(workload, BASELINE));
     if (!legacy) continue;
     const base = legacy.map((s) => s.total!);
     for (const mode of modes) {
-      const other = used.get(`${workload}\0${mode}`);
+      const other = used.get(cellKey(workload, mode));
       if (mode === BASELINE || !other) continue;
       const lazy = other.map((s) => s.total!);
       const up: SpeedUp = { workload, mode, factor: median(base) / median(lazy), ci: ratioCI(base, lazy, stream(opts.seed, workload, mode, 'speed-up')) };
