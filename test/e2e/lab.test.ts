@@ -196,9 +196,11 @@ test('--until-ci stops once every median is known to ±PCT, and names the cells 
   const r = await cli([...args, '--until-ci', '60', '--out', easy]);
   assert.equal(r.exitCode, 0, r.all);
   const metaEasy = JSON.parse(readFileSync(join(easy, 'run.json'), 'utf8'));
-  assert.equal(metaEasy.rounds, 2, 'two rounds give every median within ±60%');
+  // Two calm rounds give every median within ±60%; a round whose every try was disturbed (a busy
+  // CI runner) leaves a cell with one sample, and the run rightly goes on.
+  assert.ok(metaEasy.rounds >= 2, `${metaEasy.rounds} rounds`);
   assert.deepEqual(metaEasy.unsure, []);
-  assert.match(r.stderr, /--until-ci 60: every median's 95% interval is within ±60% after 2 rounds/);
+  assert.match(r.stderr, new RegExp(`--until-ci 60: every median's 95% interval is within ±60% after ${metaEasy.rounds} rounds`));
 
   const hard = out('until-hard');
   const h = await cli([...args, '--until-ci', '0.01', '--max-samples', '3', '--out', hard]);
@@ -206,7 +208,11 @@ test('--until-ci stops once every median is known to ±PCT, and names the cells 
   const meta = JSON.parse(readFileSync(join(hard, 'run.json'), 'utf8'));
   assert.equal(meta.rounds, 3, 'it went on to --max-samples');
   assert.deepEqual(meta.unsure.map((u: { mode: string }) => u.mode).sort(), ['estargz', 'legacy']);
-  assert.equal(readSamples(hard).filter((s) => !s.disturbed).length >= 6, true);
+  // Every round of every cell was taken; whether its tries were calm depends on the machine.
+  const taken = readSamples(hard);
+  for (const m of ['legacy', 'estargz']) {
+    for (const round of [0, 1, 2]) assert.ok(taken.some((s) => s.mode === m && s.round === round), `${m} round ${round + 1} taken`);
+  }
   assert.match(h.stderr, /--until-ci 0\.01: stopped at --max-samples 3; not within ±0\.01%: hello (legacy|estargz), hello (legacy|estargz)/);
   assert.match(readFileSync(join(hard, 'summary.md'), 'utf8'), /--until-ci 0\.01: after 3 rounds, not within ±0\.01%: hello/);
   assert.deepEqual(leftovers(), []);
