@@ -1,10 +1,13 @@
 // One sample: the runtime's phases (pull, [sandbox,] create, run), timed each, with the
 // checks that make it count (exit code, expected output, lazy mounts) and what the registry
-// served and the machine did meanwhile. The lab must have been reset before.
+// served and the machine did meanwhile; with --warm, a second start of the same image after
+// it. The lab must have been reset before.
 import type { Workload } from '../catalog/schema.ts';
 import { fetchedBetween, type FetchLog } from '../lab/fetchlog.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { ContainerRuntime } from '../runtimes/index.ts';
+import type { SampleSpec, Step } from '../runtimes/runtime.ts';
+import type { SampleContext } from '../lab/node.ts';
 import { snapshotterOf, type Mode } from '../systems/index.ts';
 import { SAMPLE_SCHEMA, type Sample, type SampleStatus } from '../results/sample.ts';
 import { lastLines, oneLine } from '../util/text.ts';
@@ -19,6 +22,8 @@ export interface SampleJob {
   index: number;
   seed: number;
   runId: string;
+  /** --warm: after the cold start, start the same image again on the node it left. */
+  warm?: boolean;
 }
 
 /** Delay before reading the registry log, so responses completed at a phase's end are logged. */
@@ -27,17 +32,66 @@ const LOG_SETTLE_MS = 150;
 /** What a sample needs of the lab (a fake in the unit tests). */
 export type SampleLab = Pick<Lab, 'registryHost' | 'sampleContext' | 'linkRxBytes'> & Partial<Pick<Lab, 'daemonUsage'>>;
 
+/** How a run of a runtime's steps went: each phase's time and the moment it ended, and the first failure. */
+interface StepsRun { phases: Record<string, number>; bounds: [string, number][]; status: SampleStatus; reason?: string; output: string; lazyMounts?: number }
+
+/**
+ * Runs steps in order until one fails. `proof` is checked after `create` (a cold start's lazy
+ * pull); a warm start has none.
+ */
+async function runSteps(steps: readonly Step[], proof?: () => { mounts: number; problem?: string }): Promise<StepsRun> {
+  const out: StepsRun = { phases: {}, bounds: [], status: 'ok', output: '' };
+  for (const step of steps) {
+    const r = await step.run();
+    out.phases[step.phase] = r.seconds;
+    out.bounds.push([step.phase, Date.now()]);
+    if (step.phase === 'run') out.output = r.output;
+    if (r.problem !== undefined) {
+      // An invalid lazy pull stays invalid whatever the run phase did after it.
+      if (out.status === 'ok') {
+        out.status = r.timedOut ? 'timeout' : 'failed';
+        out.reason = `${step.phase}: ${r.problem}`;
+      }
+      break;
+    }
+    // A lazy pull that fetched the image whole is not what this mode measures: invalid, not fast.
+    if (step.phase === 'create' && proof) {
+      const p = proof();
+      out.lazyMounts = p.mounts;
+      if (p.problem) {
+        out.status = 'invalid';
+        out.reason = `pull: ${p.problem}`;
+      }
+    }
+  }
+  return out;
+}
+
+/** The sum of `phases` when every one of them was measured. */
+function totalOf(times: Record<string, number>, phases: readonly string[]): number | undefined {
+  return phases.every((p) => times[p] !== undefined) ? phases.reduce((t, p) => t + times[p]!, 0) : undefined;
+}
+
+/**
+ * The second start (--warm): the cold sample's container ended, the same image started again
+ * on the node as the cold start left it (image, snapshots, the snapshotter's cache and the page
+ * cache kept), through the phases a node holding the image repeats.
+ */
+async function warmStart(ctx: SampleContext, runtime: ContainerRuntime, spec: SampleSpec, fetches: FetchLog): Promise<NonNullable<Sample['warm']>> {
+  await runtime.end(ctx, spec);
+  const from = Date.now();
+  const steps = runtime.steps(ctx, { ...spec, id: `${spec.id.slice(0, 56)}-w` }).filter((s) => runtime.warmPhases.includes(s.phase));
+  const r = await runSteps(steps);
+  await new Promise((res) => setTimeout(res, LOG_SETTLE_MS));
+  const f = fetchedBetween(fetches.read(), from, Date.now());
+  const total = totalOf(r.phases, runtime.warmPhases);
+  return { status: r.status, ...(r.reason ? { reason: r.reason } : {}), phases: r.phases, ...(total !== undefined ? { total } : {}), bytes_fetched: f.bytes, requests: f.requests };
+}
+
 /** `watch` is the run's: its canary reference and each cell's pressure level build up over the samples. */
 export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, fetches: FetchLog, job: SampleJob, watch: MachineWatch): Promise<Sample> {
   const { workload: w, mode } = job;
-  const ref = `${lab.registryHost}/${job.image.name}`;
-  const id = `hb-${job.index}-${w.name}`.slice(0, 60);
-  const phases: Record<string, number> = {};
-  const bounds: [string, number][] = [];
-  let status: SampleStatus = 'ok';
-  let reason: string | undefined;
-  let output = '';
-  let lazyMounts: number | undefined;
+  const spec: SampleSpec = { workload: w, mode, ref: `${lab.registryHost}/${job.image.name}`, id: `hb-${job.index}-${w.name}`.slice(0, 60) };
   const sampleStart = Date.now();
   fetches.mark();
   const linkBefore = lab.linkRxBytes();
@@ -45,59 +99,48 @@ export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, f
   const endWindow = watch.begin();
   const started_at = new Date().toISOString();
   const ctx = lab.sampleContext();
-  for (const step of runtime.steps(ctx, { workload: w, mode, ref, id })) {
-    const r = await step.run();
-    phases[step.phase] = r.seconds;
-    bounds.push([step.phase, Date.now()]);
-    if (step.phase === 'run') output = r.output;
-    if (r.problem !== undefined) {
-      // An invalid lazy pull stays invalid whatever the run phase did after it.
-      if (status === 'ok') {
-        status = r.timedOut ? 'timeout' : 'failed';
-        reason = `${step.phase}: ${r.problem}`;
-      }
-      break;
-    }
-    // A lazy pull that fetched the image whole is not what this mode measures: invalid, not fast.
-    if (step.phase === 'create' && mode.system.lazyProof) {
-      const proof = mode.system.lazyProof(ctx, job.image.layers);
-      lazyMounts = proof.mounts;
-      if (proof.problem) {
-        status = 'invalid';
-        reason = `pull: ${proof.problem}`;
-      }
-    }
-  }
-
-  const machine = endWindow();
-  // The daemons' cost so far is the sample's (they started with it), read once its phases are over.
+  const lazyProof = mode.system.lazyProof;
+  const cold = await runSteps(runtime.steps(ctx, spec), lazyProof && (() => lazyProof(ctx, job.image.layers)));
+  // The daemons' cost so far is the cold start's (they started with it), read once its phases are over.
   const readStart = performance.now();
   const daemons = lab.daemonUsage?.();
   const daemonsReadMs = performance.now() - readStart;
+  const settled = async () => {
+    await new Promise((r) => setTimeout(r, LOG_SETTLE_MS));
+    return { linkAfter: lab.linkRxBytes(), fetched: fetches.read() };
+  };
+  // With --warm, the cold start's bytes are those logged before the warm one began, and the
+  // machine window covers both starts; else the window closes with the phases.
+  let cut: Awaited<ReturnType<typeof settled>> | undefined;
+  let warm: Sample['warm'];
+  if (job.warm && cold.status === 'ok') {
+    cut = await settled();
+    warm = await warmStart(ctx, runtime, spec, fetches);
+  }
+  const machine = endWindow();
   const disturbed = watch.judge(`${w.name}/${mode.name}`, machine);
-  await new Promise((r) => setTimeout(r, LOG_SETTLE_MS));
-  const linkAfter = lab.linkRxBytes();
-  const fetched = fetches.read();
+  const { linkAfter, fetched } = cut ?? await settled();
   const bytes: Sample['bytes_fetched'] = { total: fetched.reduce((s, f) => s + f.bytes, 0) };
   const requests: NonNullable<Sample['requests']> = { total: fetched.length };
   // Per phase: fetches completed while it ran. `total` also holds what came after (background fetching).
-  bounds.forEach(([p, end], i) => {
-    const f = fetchedBetween(fetched, i === 0 ? sampleStart : bounds[i - 1]![1], end);
+  cold.bounds.forEach(([p, end], i) => {
+    const f = fetchedBetween(fetched, i === 0 ? sampleStart : cold.bounds[i - 1]![1], end);
     bytes[p] = f.bytes;
     requests[p] = f.requests;
   });
 
-  // The total is the sum of the runtime's phases, present when every one was measured.
-  const total = runtime.phases.every((p) => phases[p] !== undefined) ? runtime.phases.reduce((t, p) => t + phases[p]!, 0) : undefined;
+  const total = totalOf(cold.phases, runtime.phases);
+  const { status, reason, output } = cold;
   return {
     schema: SAMPLE_SCHEMA, run_id: job.runId, workload: w.name, image: job.image.name, mode: mode.name,
     round: job.round, index: job.index, seed: job.seed, status, ...(reason ? { reason } : {}),
-    phases, ...(total !== undefined ? { total } : {}), started_at,
+    phases: cold.phases, ...(total !== undefined ? { total } : {}), started_at,
     image_bytes: job.image.compressed_bytes, layers: job.image.layers, bytes_fetched: bytes, requests,
     ...(daemons ? { daemons, daemons_read_ms: daemonsReadMs } : {}),
-    ...(lazyMounts !== undefined ? { lazy_mounts: lazyMounts } : {}),
+    ...(cold.lazyMounts !== undefined ? { lazy_mounts: cold.lazyMounts } : {}),
     ...(linkBefore !== undefined && linkAfter !== undefined ? { link_bytes: linkAfter - linkBefore } : {}),
     ...(output ? { output_tail: lastLines(output, 5) } : {}),
+    ...(warm ? { warm } : {}),
     machine, ...(disturbed ? { disturbed } : {}),
   };
 }

@@ -1,8 +1,8 @@
 // CSV exports: upstream's result.csv and a long summary through csv-stringify; the raw samples,
 // one line each, with the same quoting written out.
 import { stringify } from 'csv-stringify/sync';
-import type { Sample } from '../results/sample.ts';
-import { cellOf, type Summary } from '../stats/summary.ts';
+import { phasesOf, type Sample } from '../results/sample.ts';
+import { cellOf, metricsOf, type Summary } from '../stats/summary.ts';
 
 const num = (v: number | undefined) => (v === undefined ? '' : v.toFixed(6));
 
@@ -21,7 +21,7 @@ export function summaryCsv(summary: Summary): string {
   const rows: (string | number)[][] = [['image', 'mode', 'phase', 'n', 'not_ok', 'set_aside', 'median', 'mean', 'stddev', 'min', 'max', p, 'ci_low', 'ci_high', 'fetched_share']];
   for (const c of summary.cells) {
     const notOk = c.counts.failed + c.counts.timeout + c.counts.invalid;
-    for (const m of [...summary.phases, 'total'] as const) {
+    for (const m of metricsOf(summary)) {
       const s = c.stats[m];
       rows.push([c.workload, c.mode, m, s?.n ?? 0, notOk, c.set_aside, num(s?.median), num(s?.mean), num(s?.stddev), num(s?.min), num(s?.max), num(s?.p), num(s?.ci[0]), num(s?.ci[1]), num(c.fetched_share)]);
     }
@@ -53,9 +53,16 @@ const sampleColumns = (phases: readonly string[]): Column[] => [
   ['memory_pressure_pct', (s) => s.machine?.memory_pressure_pct ?? ''], ['canary_ms', (s) => s.machine?.canary_ms ?? ''], ['canary_ratio', (s) => s.machine?.canary_ratio ?? ''],
 ];
 
+/** With --warm, the second start's: its status, a time per phase it repeated, and what it fetched. */
+const warmColumns = (phases: readonly string[]): Column[] => [
+  ['warm_status', (s) => s.warm?.status ?? ''], ...phases.map((p): Column => [`warm_${p}`, (s) => num(s.warm?.phases[p])]),
+  ['warm_total', (s) => num(s.warm?.total)], ['warm_fetched', (s) => s.warm?.bytes_fetched ?? ''], ['warm_requests', (s) => s.warm?.requests ?? ''],
+];
+
 /** One line per sample, written here: csv-stringify spends ~10 µs a row, seconds for 100k samples. */
 export function samplesCsv(samples: readonly Sample[], phases: readonly string[]): string {
-  const columns = sampleColumns(phases);
+  const warm = samples.flatMap((s) => (s.warm ? [s.warm] : []));
+  const columns = [...sampleColumns(phases), ...(warm.length ? warmColumns(phasesOf(warm)) : [])];
   const lines = [columns.map(([name]) => name).join(',')];
   for (const s of samples) lines.push(columns.map(([, get]) => field(get(s))).join(','));
   return `${lines.join('\n')}\n`;

@@ -42,6 +42,7 @@ export function renderHtml(m: ReportModel, charts: { startup: string; totals: st
   parts.push('<h2>What lazy pulling skips</h2>', htmlTable(m.finding, 'finding'));
   if (m.images) parts.push(`<h2>${esc(m.images.caption)}</h2>`, htmlTable(m.images, 'images'));
   if (m.daemons) parts.push(`<h2>${esc(m.daemons.caption)}</h2>`, htmlTable(m.daemons, 'daemons'));
+  if (m.warm) parts.push(`<h2>${esc(m.warm.caption)}</h2>`, htmlTable(m.warm, 'warm'));
   if (m.fidelity) parts.push('<h2>Link fidelity</h2>', htmlTable(m.fidelity, 'fidelity'));
   parts.push('<h2>Samples that are not ok</h2>', m.failures.rows.length ? htmlTable(m.failures, 'failures') : '<p>none</p>');
   parts.push(`<h2>${esc(m.disturbed.caption)}</h2>`, m.disturbed.rows.length ? htmlTable(m.disturbed, 'disturbed') : '<p>none</p>');

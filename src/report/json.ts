@@ -2,6 +2,7 @@
 // the run's link, versions and outcome) and github-action-benchmark's customSmallerIsBetter.
 import { z } from 'zod';
 import { RunOptionsSchema } from '../results/metadata.ts';
+import { metricsOf } from '../stats/summary.ts';
 import { systemOf } from '../systems/index.ts';
 import type { ReportInput } from './input.ts';
 
@@ -36,8 +37,10 @@ export const SummaryJsonSchema = z.object({
     workload: z.string(), mode: z.string(), system: z.string(),
     counts: z.object({ ok: z.number().int(), failed: z.number().int(), timeout: z.number().int(), invalid: z.number().int() }),
     set_aside: z.number().int(),
-    /** Seconds; a phase without an ok sample is absent, never zero. */
-    /** Per phase of the run's runtime, and `total`. */
+    /**
+     * Seconds, per phase of the run's runtime, `total`, and `warm` (the second start's total, runs
+     * with --warm); a phase without an ok sample is absent, never zero.
+     */
     phases: z.record(StatSchema),
     fetched_share: z.number().nullable(),
     /** Medians per daemon (containerd, the snapshotter's) over counted samples; absent in older runs. */
@@ -71,7 +74,7 @@ export function summaryJson(input: ReportInput): SummaryJson {
     },
     cells: summary.cells.map((c) => ({
       workload: c.workload, mode: c.mode, system: systemOf(c.mode), counts: c.counts, set_aside: c.set_aside,
-      phases: Object.fromEntries([...summary.phases, 'total'].flatMap((k) => (c.stats[k] ? [[k, c.stats[k]]] : []))),
+      phases: Object.fromEntries(metricsOf(summary).flatMap((k) => (c.stats[k] ? [[k, c.stats[k]]] : []))),
       fetched_share: c.fetched_share ?? null,
       ...(c.daemons ? { daemons: c.daemons } : {}),
     })),

@@ -16,6 +16,7 @@ export function renderMarkdown(m: ReportModel, charts: { startup: string; totals
   out.push(`## ${m.finding.caption}`, '', markdownTable(m.finding), '');
   if (m.images) out.push(`## ${m.images.caption}`, '', markdownTable(m.images), '');
   if (m.daemons) out.push(`## ${m.daemons.caption}`, '', markdownTable(m.daemons), '');
+  if (m.warm) out.push(`## ${m.warm.caption}`, '', markdownTable(m.warm), '');
   if (m.fidelity) out.push('## Link fidelity', '', m.fidelity.caption, '', markdownTable({ ...m.fidelity, caption: '' }), '');
   out.push(`## ${m.failures.caption}`, '', m.failures.rows.length ? markdownTable(m.failures) : 'none', '');
   out.push(`## ${m.disturbed.caption}`, '', m.disturbed.rows.length ? markdownTable(m.disturbed) : 'none', '');

@@ -8,6 +8,7 @@ import type { ReportInput } from './input.ts';
 import { describe } from '../lab/link.ts';
 import { describeHost, repeatArgs, shellQuote, type RunMeta } from '../results/metadata.ts';
 import { runtimeOf } from '../runtimes/index.ts';
+import { counted } from '../results/sample.ts';
 import { fidelity, type FidelityRow, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
 import type { LinkSpec } from '../lab/link.ts';
 import type { PreparedImage } from '../images/prepare.ts';
@@ -25,6 +26,8 @@ export interface ReportModel {
   finding: Table;
   /** What containerd and each snapshotter's daemon cost per sample (runs that recorded it). */
   daemons?: Table;
+  /** --warm: the second start against the cold one, per image and mode. */
+  warm?: Table;
   /** Each mode's image against the original: size, and what its conversion took. */
   images?: Table;
   /** Legacy pulls against the floor the link sets (shaped links only). */
@@ -118,11 +121,13 @@ export function buildModel(input: ReportInput): ReportModel {
     ...input.warnings,
   ];
   const daemons = daemonsTable(summary);
+  const warm = warmTable(input);
   return {
     title: `hellobench: start-up of ${runtimeOf(meta)?.subject ?? 'containers'}${meta ? `, run ${meta.run_id}` : ''}`,
     headline: [...(trust.problem ? [`Not a measurement: ${trust.problem}.`] : []), ...speedupText(summary)], tables, failures, disturbed, finding, environment, reproduce, notes,
     ...(fidelityRows.length ? { fidelity: fidelityTable(fidelityRows, meta!.link) } : {}),
     ...(daemons ? { daemons } : {}),
+    ...(warm ? { warm } : {}),
     ...(meta?.prepared.length ? { images: imagesTable(meta.prepared as PreparedImage[], summary) } : {}),
   };
 }
@@ -167,6 +172,29 @@ export function daemonsTable(summary: Summary): Table | undefined {
       const disk = [ctd?.disk_mb, own?.disk_mb].filter((v): v is number => v !== undefined);
       return [c.workload, c.mode, f(ctd?.cpu_s), f(ctd?.peak_rss_mb, 1), name ?? '-', f(own?.cpu_s), f(own?.peak_rss_mb, 1),
         disk.length ? f(disk.reduce((a, b) => a + b, 0), 1) : '-', String(ctd?.n ?? own?.n ?? 0)];
+    }),
+  };
+}
+
+/**
+ * --warm: per image and mode, the second start (the node holding the image, its snapshots and
+ * caches) against the cold one: medians over the counted samples, and what the registry served
+ * during the second start (a lazy system still fetching in the background shows here).
+ */
+export function warmTable(input: ReportInput): Table | undefined {
+  const { summary, samples } = input;
+  const cells = summary.cells.filter((c) => c.stats.warm);
+  if (!cells.length) return undefined;
+  const failed = samples.filter((s) => s.warm && s.warm.status !== 'ok').length;
+  return {
+    caption: `The second start (--warm): the same image again on the node the cold start left (medians; ${failed} second start(s) not ok)`,
+    header: ['image', 'mode', 'cold total (s)', 'warm total (s)', 'warm 95% CI', 'warm / cold', 'fetched during warm (MB)', 'n'],
+    rows: cells.map((c) => {
+      const cold = c.stats.total!;
+      const w = c.stats.warm!;
+      const bytes = samples.filter((s) => s.workload === c.workload && s.mode === c.mode && s.warm?.status === 'ok' && counted(s, summary.keep_disturbed)).map((s) => s.warm!.bytes_fetched);
+      return [c.workload, c.mode, cold.median.toFixed(3), w.median.toFixed(3), `${w.ci[0].toFixed(3)}-${w.ci[1].toFixed(3)}`,
+        (w.median / cold.median).toFixed(2), bytes.length ? (median(bytes) / 1e6).toFixed(2) : '-', String(w.n)];
     }),
   };
 }

@@ -35,6 +35,8 @@ export const RunOptionsSchema = z.object({
   until_ci: z.number().optional(),
   max_samples: z.number().int().optional(),
   keep_disturbed: z.boolean().default(false),
+  /** --warm: a second start of each image after its cold one. */
+  warm: z.boolean().default(false),
   seed: z.number().int(),
   percentile: z.number(),
   /** `--shard index/count` and the whole selection the shards split. */
@@ -165,6 +167,7 @@ export function repeatArgs(o: RunOptions): string[] {
   }
   args.push('--modes', o.modes.join(','));
   if (o.keep_disturbed) args.push('--keep-disturbed');
+  if (o.warm) args.push('--warm');
   if (o.allow_outside_mounts) args.push('--allow-outside-mounts');
   if (o.shard) args.push('--shard', `${o.shard.index}/${o.shard.count}`);
   return args;

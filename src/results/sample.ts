@@ -48,10 +48,25 @@ export interface Sample {
   lazy_mounts?: number;
   /** Last lines the workload printed, for failures and for checking. */
   output_tail?: string;
+  /**
+   * --warm: the same image started again once the cold start's container ended, on the node as
+   * it left it (image, snapshots, caches kept): the runtime's `warmPhases`, their total, and
+   * what the registry served meanwhile. Absent when not asked for or when the cold start failed.
+   */
+  warm?: WarmStart;
   /** What the kernel said about the machine during the sample (absent in samples of older runs). */
   machine?: MachineFigures;
   /** Set when the machine, not the system measured, may have slowed the sample: the figure that crossed its threshold. */
   disturbed?: string;
+}
+
+export interface WarmStart {
+  status: SampleStatus;
+  reason?: string;
+  phases: Record<string, number>;
+  total?: number;
+  bytes_fetched: number;
+  requests: number;
 }
 
 /** Whether a sample enters the statistics: ok, and undisturbed unless disturbed ones are kept. */
@@ -63,7 +78,7 @@ export function counted(s: Sample, keepDisturbed = false): boolean {
  * The phases samples hold, in their runtimes' order (a sample keeps its phases in the order
  * they ran): for reports of runs whose runtime this hellobench does not know.
  */
-export function phasesOf(samples: readonly Sample[]): string[] {
+export function phasesOf(samples: readonly Pick<Sample, 'phases'>[]): string[] {
   const order: string[] = [];
   for (const s of samples) {
     let at = 0;

@@ -21,7 +21,18 @@ export const criRuntime: ContainerRuntime = {
   title: "containerd's CRI plugin through crictl (a kubelet's calls): pull, run pod sandbox, create, start until ready",
   subject: 'pods through CRI',
   phases: ['pull', 'sandbox', 'create', 'run'],
+  warmPhases: ['sandbox', 'create', 'run'],
   tools: [CRICTL, PAUSE],
+  // The pod goes (CNI DEL with it); the image and its snapshots stay.
+  async end(ctx, { id }) {
+    const [bin, ...pre] = crictlOf(ctx.labDir, ctx.containerdSock);
+    // Matched here by exact name: crictl's --name filter matches a pattern.
+    const ls = await execa(bin!, [...pre, 'pods', '-o', 'json'], { reject: false, timeout: 30_000 });
+    const items = (JSON.parse(ls.stdout || '{}') as { items?: { id: string; metadata: { name: string } }[] }).items ?? [];
+    for (const pod of items.filter((p) => p.metadata.name === id)) {
+      await execa(bin!, [...pre, 'rmp', '--force', pod.id], { reject: false, timeout: 60_000 });
+    }
+  },
   hostProblems: cniProblems,
   // The CRI plugins' config here is containerd 2's (version 3).
   refuses: (c) => (c.configVersion === 3 ? undefined : `needs --containerd 2 (${c.label} is driven through ctr only)`),

@@ -30,7 +30,13 @@ export const ctrRuntime: ContainerRuntime = {
   title: "containerd's client ctr (upstream HelloBench's way): pull, container create, task start",
   subject: 'containers',
   phases: ['pull', 'create', 'run'],
+  warmPhases: ['create', 'run'],
   tools: [],
+  // The task only: its container keeps the snapshot until the lab is reset.
+  async end(ctx, { id }) {
+    await execa(ctx.ctr, [...ctx.ctrArgs, 'task', 'kill', '-s', 'SIGKILL', id], { reject: false, timeout: 10_000 });
+    await execa(ctx.ctr, [...ctx.ctrArgs, 'task', 'delete', '--force', id], { reject: false, timeout: 10_000 });
+  },
   steps: (ctx, { workload: w, mode, ref, id }) => [
     {
       phase: 'pull',

@@ -45,6 +45,13 @@ export interface ContainerRuntime {
    * lazy proof is taken after `create`; `run` is last and holds the workload's output.
    */
   phases: readonly string[];
+  /**
+   * The phases a second start on a node that holds the image repeats (--warm): a kubelet does
+   * not pull an image it has.
+   */
+  warmPhases: readonly string[];
+  /** Ends a sample's container (and pod), keeping its image and snapshots: before a warm start. */
+  end(ctx: RuntimeContext, s: SampleSpec): Promise<void>;
   /** Binaries it needs beyond containerd. */
   tools: Tool[];
   /** Host facts beyond its tools, each a doctor line when missing. */

@@ -1,4 +1,4 @@
-// Percentiles, and the metrics a sample has (its three phases and their total).
+// Percentiles, and the metrics a sample has (its phases, their total, and its warm start's).
 import type { Sample } from '../results/sample.ts';
 
 /**
@@ -19,9 +19,10 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-/** A phase of the run's runtime, or `total`. */
+/** A phase of the run's runtime, `total`, or `warm` (the second start's total, --warm). */
 export type Metric = string;
 
 export function metricOf(s: Sample, m: Metric): number | undefined {
+  if (m === 'warm') return s.warm?.status === 'ok' ? s.warm.total : undefined;
   return m === 'total' ? s.total : s.phases[m];
 }

@@ -153,6 +153,7 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
   const workloads = opts.workloads ?? [...new Set(samples.map((s) => s.workload))];
   const modes = opts.modes ?? orderModes([...new Set(samples.map((s) => s.mode))]);
   const byCell = samplesByCell(samples);
+  const metrics = opts.metrics ?? [...phases, 'total', ...(samples.some((s) => s.warm) ? ['warm'] : [])];
   const cells: Cell[] = [];
   /** Counted samples of each cell that has a total: what speed-ups compare. */
   const used = new Map<string, Sample[]>();
@@ -164,7 +165,7 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
       const ok = all.filter((s) => counted(s, keep));
       const setAside = counts.ok - ok.length;
       const stats: Cell['stats'] = {};
-      for (const m of opts.metrics ?? [...phases, 'total']) {
+      for (const m of metrics) {
         const v = ok.map((s) => metricOf(s, m)).filter((x): x is number => x !== undefined);
         if (v.length) stats[m] = stat(v, opts.percentile, stream(opts.seed, workload, mode, m));
       }
@@ -202,6 +203,11 @@ export function pairedRatios(legacy: readonly Sample[], lazy: readonly Sample[])
   const a = first(legacy);
   const b = first(lazy);
   return [...a].filter(([r]) => b.has(r)).sort(([x], [y]) => x - y).map(([r, t]) => t / b.get(r)!);
+}
+
+/** The metrics the summary has figures of, in order: its phases, the total, and `warm` when measured. */
+export function metricsOf(summary: Summary): string[] {
+  return [...summary.phases, 'total', ...(summary.cells.some((c) => c.stats.warm) ? ['warm'] : [])];
 }
 
 export function cellOf(summary: Summary, workload: string, mode: string): Cell | undefined {

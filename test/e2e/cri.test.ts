@@ -24,7 +24,7 @@ before(() => {
 test('--runtime cri: every mode of the smoke catalogue starts pods, lazily where it should, and leaves no pod, netns or CNI state', async () => {
   const forwarding = ipForward();
   const dir = out('smoke');
-  const r = await cli(['run', '--runtime', 'cri', '--workloads', 'workloads/smoke.yaml', '--samples', '3', '--seed', '12', '--link', 'loopback', '--keep-disturbed', '--out', dir]);
+  const r = await cli(['run', '--runtime', 'cri', '--workloads', 'workloads/smoke.yaml', '--samples', '3', '--seed', '12', '--link', 'loopback', '--keep-disturbed', '--warm', '--out', dir]);
   const all = readSamples(dir);
   assert.equal(all.length, 4 * MODE_NAMES.length * 3, 'three samples per workload and mode');
   // A lazy snapshotter that now and then pulls a layer whole, or every layer of a small image
@@ -57,6 +57,16 @@ test('--runtime cri: every mode of the smoke catalogue starts pods, lazily where
     // The pause image is on the node before the clock starts: without a prefetch that may finish
     // meanwhile, the sandbox phase fetches nothing.
     if (!PREFETCHING.includes(s.mode)) assert.equal(s.bytes_fetched.sandbox ?? 0, 0, `${label}: the sandbox phase fetched ${s.bytes_fetched.sandbox} bytes`);
+  }
+  // --warm: after the cold pod was removed, a second pod of the image on the node, without a pull.
+  for (const s of samples) {
+    assert.equal(s.warm?.status, 'ok', `${s.workload}/${s.mode} round ${s.round} warm: ${s.warm?.reason}`);
+    assert.deepEqual(Object.keys(s.warm.phases), ['sandbox', 'create', 'run']);
+  }
+  for (const m of MODE_NAMES) {
+    const of = samples.filter((s) => s.mode === m);
+    const [warm, cold] = [of.reduce((t, s) => t + s.warm!.total!, 0), of.reduce((t, s) => t + s.total!, 0)];
+    assert.ok(warm < cold, `${m}: second starts took ${warm.toFixed(3)} s, cold ones ${cold.toFixed(3)} s`);
   }
   // Each pattern's own evidence: the output through CRI's log, the server's wait line, the stdin script's mounted file.
   const tail = (w: string) => samples.filter((s) => s.workload === w).map((s) => s.output_tail ?? '');

@@ -7,7 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { mean, median, sampleStandardDeviation } from 'simple-statistics';
 import { buildReport } from '../../src/report/index.ts';
 import { ReportError } from '../../src/report/input.ts';
-import { imagesTable } from '../../src/report/model.ts';
+import { buildModel, imagesTable } from '../../src/report/model.ts';
 import { UserError } from '../../src/errors.ts';
 import { compareRuns } from '../../src/stats/compare.ts';
 import { summarize } from '../../src/stats/summary.ts';
@@ -103,4 +103,40 @@ test('the images table: each mode against the original, with its conversion time
     ['a', 'estargz', '103.0', '2', '3.0%', '41.3', '120'],
     ['a', 'zstdchunked', '95.0', '2', '-5.0%', '-', '-'],
   ]);
+});
+
+test('--warm: the second start has its own figures in the summary, the CSVs, summary.json and a table against the cold start', async () => {
+  // Cold totals 1.7 s (synthetic); warm starts 0.2-0.4 s, one failed, none in a run without --warm.
+  const samples = syntheticSamples({ workloads: ['a'], modes: ['legacy', 'estargz'], rounds: 3 }).map((s, i) => ({
+    ...s, warm: i === 0 ? { status: 'failed' as const, reason: 'run: task exited 1', phases: { create: 0.1 }, bytes_fetched: 0, requests: 0 }
+      : { status: 'ok' as const, phases: { create: 0.1, run: 0.1 * (1 + (i % 3)) }, total: 0.1 + 0.1 * (1 + (i % 3)), bytes_fetched: s.mode === 'legacy' ? 0 : 1e6, requests: s.mode === 'legacy' ? 0 : 2 },
+  }));
+  const dir = resultsDir(samples, syntheticMeta(['a'], ['legacy', 'estargz'], { warm: true }));
+  const { input } = await buildReport(dir, { percentile: 95 });
+  const cell = (m: string) => input.summary.cells.find((c) => c.mode === m)!;
+  const okWarm = (m: string) => samples.filter((s) => s.mode === m && s.warm.status === 'ok').map((s) => s.warm.total!);
+  for (const m of ['legacy', 'estargz']) {
+    assert.equal(cell(m).stats.warm!.n, okWarm(m).length, 'a failed second start is not counted');
+    assert.equal(cell(m).stats.warm!.median, median(okWarm(m)));
+  }
+  const table = buildModel(input).warm!;
+  assert.match(table.caption, /1 second start\(s\) not ok/);
+  const est = table.rows.find((r) => r[1] === 'estargz')!;
+  assert.equal(est[3], median(okWarm('estargz')).toFixed(3));
+  assert.equal(est[5], (median(okWarm('estargz')) / cell('estargz').stats.total!.median).toFixed(2));
+  assert.equal(est[6], '1.00', 'what the registry served during the second start');
+  const summaryCsv = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  assert.equal(summaryCsv.filter((r) => r.phase === 'warm').length, 2);
+  const samplesCsv = parse(readFileSync(join(dir, 'samples.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  assert.deepEqual(samplesCsv.map((r) => r.warm_status), samples.map((s) => s.warm.status));
+  assert.equal(samplesCsv[0]!.warm_run, '', 'a phase the failed second start did not reach is empty');
+  const json = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  assert.equal(json.cells[0].phases.warm.n, cell('legacy').stats.warm!.n);
+  assert.equal(json.options.warm, true);
+  assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /## The second start \(--warm\)/);
+  // Without --warm: no such table, metric or column.
+  const cold = resultsDir(syntheticSamples({ workloads: ['a'], modes: ['legacy'], rounds: 2 }));
+  const plain = await buildReport(cold, { percentile: 95 });
+  assert.equal(buildModel(plain.input).warm, undefined);
+  assert.ok(!readFileSync(join(cold, 'samples.csv'), 'utf8').includes('warm'));
 });

@@ -68,9 +68,13 @@ const fakeSystem: SnapshotterSystem = {
 };
 const fakeMode: Mode = { name: 'fake-lazy', tag: 'fake', system: fakeSystem, options: {} };
 
-/** Two phases no real runtime has: the reports must follow them. */
+/** Containers the fake runtime was asked to end (before a warm start). */
+const ended: string[] = [];
+
+/** Two phases no real runtime has: the reports must follow them; a warm start repeats `boot`. */
 const fakeRuntime: ContainerRuntime = {
-  name: 'fakert', title: 'a fake runtime', subject: 'fake things', phases: ['fetch', 'boot'], tools: [],
+  name: 'fakert', title: 'a fake runtime', subject: 'fake things', phases: ['fetch', 'boot'], warmPhases: ['boot'], tools: [],
+  end: async (_ctx, s) => { ended.push(s.id); },
   steps: (ctx, s) => [
     { phase: 'fetch', run: async () => ({ seconds: 0.01, exitCode: 0, timedOut: false, output: '', stdout: '' }) },
     { phase: 'boot', run: async () => ({ seconds: 0.02, exitCode: 0, timedOut: false, output: `${s.workload.name} in ${ctx.dir}`, stdout: '' }) },
@@ -101,20 +105,24 @@ test('a fake system and runtime, declared here alone, go through the scheduler, 
   };
   const samples: Sample[] = [];
   await runSchedule(plan, samples, {
-    take: (job) => measureSample(lab, fakeRuntime, new FetchLog(log), job, watch), taken: () => {}, log: () => {}, aborted: () => false,
+    take: (job) => measureSample(lab, fakeRuntime, new FetchLog(log), { ...job, warm: true }, watch), taken: () => {}, log: () => {}, aborted: () => false,
   });
   assert.equal(samples.length, 3);
   for (const s of samples) {
     assert.equal(s.status, 'ok', s.reason);
     assert.deepEqual(Object.keys(s.phases), ['fetch', 'boot']);
     assert.ok(Math.abs(s.total! - 0.03) < 1e-9, 'the total is the sum of the runtime\'s own phases');
+    // --warm: the cold container ended, then the runtime's warm phases alone, under another id.
+    assert.deepEqual(s.warm && { status: s.warm.status, phases: Object.keys(s.warm.phases), total: s.warm.total }, { status: 'ok', phases: ['boot'], total: 0.02 });
   }
+  assert.deepEqual(ended, samples.map((s) => `hb-${s.index}-hello`));
   const summary = summarize(samples, { percentile: 95, seed: 1, phases: fakeRuntime.phases });
   assert.deepEqual(summary.phases, ['fetch', 'boot']);
-  assert.deepEqual(Object.keys(summary.cells[0]!.stats), ['fetch', 'boot', 'total']);
+  assert.deepEqual(Object.keys(summary.cells[0]!.stats), ['fetch', 'boot', 'total', 'warm']);
   // Old or unknown runtimes: the phases come from the samples, in the order they ran.
   assert.deepEqual(summarize(samples, { percentile: 95, seed: 1 }).phases, ['fetch', 'boot']);
   const header = samplesCsv(samples, summary.phases).split('\n')[0]!.split(',');
-  assert.ok(['fetch', 'boot', 'fetched_fetch', 'fetched_boot'].every((c) => header.includes(c)), header.join(','));
+  assert.ok(['fetch', 'boot', 'fetched_fetch', 'fetched_boot', 'warm_boot', 'warm_total'].every((c) => header.includes(c)), header.join(','));
+  assert.ok(!header.includes('warm_fetch'), 'a warm start has only the phases it repeated');
   assert.ok(!header.includes('pull') && !header.includes('sandbox'), 'no column for a phase the runtime lacks');
 });
