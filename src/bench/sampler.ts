@@ -32,6 +32,15 @@ const LOG_SETTLE_MS = 150;
 /** What a sample needs of the lab (a fake in the unit tests). */
 export type SampleLab = Pick<Lab, 'registryHost' | 'sampleContext' | 'linkRxBytes'> & Partial<Pick<Lab, 'daemonUsage'>>;
 
+/** Each daemon's figures at the sample's end, with its CPU and peak memory when it was up before the first phase. */
+function withStart(end: Sample['daemons'], up: Sample['daemons']): Sample['daemons'] {
+  if (!end) return undefined;
+  return Object.fromEntries(Object.entries(end).map(([name, d]) => {
+    const u = up?.[name];
+    return [name, u ? { ...d, start_cpu_s: u.cpu_s, start_rss_mb: u.peak_rss_mb } : d];
+  }));
+}
+
 /** How a run of a runtime's steps went: each phase's time and the moment it ended, and the first failure. */
 interface StepsRun { phases: Record<string, number>; bounds: [string, number][]; status: SampleStatus; reason?: string; output: string; lazyMounts?: number }
 
@@ -92,6 +101,10 @@ async function warmStart(ctx: SampleContext, runtime: ContainerRuntime, spec: Sa
 export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, fetches: FetchLog, job: SampleJob, watch: MachineWatch): Promise<Sample> {
   const { workload: w, mode } = job;
   const spec: SampleSpec = { workload: w, mode, ref: `${lab.registryHost}/${job.image.name}`, id: `hb-${job.index}-${w.name}`.slice(0, 60) };
+  // The daemons as they came up, before the first phase: what running them costs whatever is started.
+  const readStart = performance.now();
+  const daemonsUp = lab.daemonUsage?.();
+  const upReadMs = performance.now() - readStart;
   const sampleStart = Date.now();
   fetches.mark();
   const linkBefore = lab.linkRxBytes();
@@ -102,9 +115,9 @@ export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, f
   const lazyProof = mode.system.lazyProof;
   const cold = await runSteps(runtime.steps(ctx, spec), lazyProof && (() => lazyProof(ctx, job.image.layers)));
   // The daemons' cost so far is the cold start's (they started with it), read once its phases are over.
-  const readStart = performance.now();
-  const daemons = lab.daemonUsage?.();
-  const daemonsReadMs = performance.now() - readStart;
+  const readEnd = performance.now();
+  const daemons = withStart(lab.daemonUsage?.(), daemonsUp);
+  const daemonsReadMs = upReadMs + performance.now() - readEnd;
   const settled = async () => {
     await new Promise((r) => setTimeout(r, LOG_SETTLE_MS));
     return { linkAfter: lab.linkRxBytes(), fetched: fetches.read() };

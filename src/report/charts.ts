@@ -105,6 +105,48 @@ export function totalsSpec(summary: Summary): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** The daemon that is not containerd keeps one colour per system across charts. */
+const DAEMON_COLORS = ['#9e9e9e', '#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2'];
+
+/**
+ * What the daemons cost per sample (medians): one group per image, one bar per mode, containerd
+ * and the mode's snapshotter daemon stacked; legacy's bar, containerd alone, is the baseline.
+ * CPU seconds above, peak resident MB below. Undefined when the run recorded no daemon figures.
+ */
+export function daemonsSpec(summary: Summary): TopLevelSpec | undefined {
+  const rows = summary.cells.flatMap((c) => Object.entries(c.daemons ?? {}).map(([daemon, d]) => ({ image: c.workload, mode: c.mode, daemon, cpu_s: d.cpu_s, peak_rss_mb: d.peak_rss_mb, order: daemon === 'containerd' ? 0 : 1 })));
+  if (!rows.length) return undefined;
+  const daemons = ['containerd', ...new Set(rows.map((r) => r.daemon).filter((d) => d !== 'containerd'))];
+  const x = { field: 'image', type: 'nominal', sort: summary.workloads, title: null, axis: { labelAngle: 0 } } as const;
+  const xOffset = { field: 'mode', type: 'nominal', sort: summary.modes } as const;
+  const color = { field: 'daemon', type: 'nominal', sort: daemons, scale: { domain: daemons, range: daemons.map((_, i) => DAEMON_COLORS[i % DAEMON_COLORS.length]!) }, title: 'daemon' } as const;
+  // containerd at the foot of every bar, the mode's name written up from it.
+  const panel = (field: string, title: string) => ({
+    width: width(summary), height: 180,
+    layer: [
+      {
+        mark: { type: 'bar' as const },
+        encoding: {
+          x, xOffset, color, order: { field: 'order', type: 'quantitative' as const },
+          y: { field, type: 'quantitative' as const, aggregate: 'sum' as const, stack: 'zero' as const, title },
+          tooltip: [{ field: 'image' }, { field: 'mode' }, { field: 'daemon' }, { field, format: '.2f' }],
+        },
+      },
+      {
+        transform: [{ filter: "datum.daemon === 'containerd'" }],
+        mark: { type: 'text' as const, angle: 270, align: 'left' as const, baseline: 'middle' as const, fontSize: 9, color: '#222', y: 'height' as const, yOffset: -4 },
+        encoding: { x, xOffset, text: { field: 'mode' } },
+      },
+    ],
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: "What the daemons cost per sample (medians; each mode's bar: containerd and its snapshotter's daemon)",
+    config, data: { values: rows },
+    vconcat: [panel('cpu_s', 'CPU [sec]'), panel('peak_rss_mb', 'peak resident [MB]')],
+  } as TopLevelSpec;
+}
+
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {

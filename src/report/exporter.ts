@@ -8,13 +8,16 @@ export interface Exporter<I> {
   /** File name inside the output directory; one file per format. */
   file: string;
   render(input: I): string | Uint8Array | Promise<string | Uint8Array>;
+  /** Whether the input has what the file shows (a chart of figures older runs lack); always when absent. */
+  when?(input: I): boolean;
 }
 
 /** Renders and writes every exporter's file into `dir`; returns the file names written. */
 export async function writeExports<I>(dir: string, exporters: readonly Exporter<I>[], input: I): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
-  for (const e of exporters) writeAtomic(join(dir, e.file), await e.render(input));
-  return exporters.map((e) => e.file);
+  const wanted = exporters.filter((e) => e.when?.(input) ?? true);
+  for (const e of wanted) writeAtomic(join(dir, e.file), await e.render(input));
+  return wanted.map((e) => e.file);
 }
 
 /** A value computed once, on first use, for exporters that share it (an SVG and its PNG). */

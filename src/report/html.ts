@@ -34,14 +34,14 @@ ${body}
 `;
 }
 
-export function renderHtml(m: ReportModel, charts: { startup: string; totals: string }): string {
+export function renderHtml(m: ReportModel, charts: { startup: string; totals: string; daemons?: string }): string {
   const parts = [`<h1>${esc(m.title)}</h1>`];
   parts.push('<h2>Headline</h2>', `<ul class="headline">${(m.headline.length ? m.headline : ['no image has ok samples in legacy and a lazy mode']).map((h) => `<li>${esc(h)}</li>`).join('')}</ul>`);
   parts.push(`<div class="chart" id="chart-startup">${charts.startup}</div>`, `<div class="chart" id="chart-totals">${charts.totals}</div>`);
   parts.push('<h2>Per image</h2>', ...m.tables.map((t) => htmlTable(t, 'per-image')));
   parts.push('<h2>What lazy pulling skips</h2>', htmlTable(m.finding, 'finding'));
   if (m.images) parts.push(`<h2>${esc(m.images.caption)}</h2>`, htmlTable(m.images, 'images'));
-  if (m.daemons) parts.push(`<h2>${esc(m.daemons.caption)}</h2>`, htmlTable(m.daemons, 'daemons'));
+  if (m.daemons) parts.push(`<h2>${esc(m.daemons.caption)}</h2>`, ...(charts.daemons ? [`<div class="chart" id="chart-daemons">${charts.daemons}</div>`] : []), htmlTable(m.daemons, 'daemons'));
   if (m.warm) parts.push(`<h2>${esc(m.warm.caption)}</h2>`, htmlTable(m.warm, 'warm'));
   if (m.fidelity) parts.push('<h2>Link fidelity</h2>', htmlTable(m.fidelity, 'fidelity'));
   parts.push('<h2>Samples that are not ok</h2>', m.failures.rows.length ? htmlTable(m.failures, 'failures') : '<p>none</p>');

@@ -1,7 +1,7 @@
 // Builds every report file of a results directory from its samples (reporting never measures).
 // The exporters below are the one list of those files: one file per format.
 import { renderBadge } from './badge.ts';
-import { renderSvg, startupSpec, svgToPng, totalsSpec } from './charts.ts';
+import { daemonsSpec, renderSvg, startupSpec, svgToPng, totalsSpec } from './charts.ts';
 import { runtimeOf } from '../runtimes/index.ts';
 import { resultCsv, samplesCsv, summaryCsv } from './csv.ts';
 import { once, writeExports, type Exporter } from './exporter.ts';
@@ -12,7 +12,7 @@ import { renderMarkdown } from './markdown.ts';
 import { buildModel, type ReportModel } from './model.ts';
 
 /** What the exporters share: the input, its model and the charts (each drawn once). */
-export interface ReportView { input: ReportInput; model: ReportModel; startup: () => Promise<string>; totals: () => Promise<string> }
+export interface ReportView { input: ReportInput; model: ReportModel; startup: () => Promise<string>; totals: () => Promise<string>; daemons: () => Promise<string> | undefined }
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
@@ -26,8 +26,10 @@ export const REPORT_EXPORTERS: readonly Exporter<ReportView>[] = [
   { file: 'startup.png', render: async (v) => svgToPng(await v.startup()) },
   { file: 'totals.svg', render: (v) => v.totals() },
   { file: 'totals.png', render: async (v) => svgToPng(await v.totals()) },
-  { file: 'summary.md', render: (v) => renderMarkdown(v.model, { startup: 'startup.png', totals: 'totals.png' }) },
-  { file: 'report.html', render: async (v) => renderHtml(v.model, { startup: await v.startup(), totals: await v.totals() }) },
+  { file: 'daemons.svg', when: (v) => v.daemons() !== undefined, render: (v) => v.daemons()! },
+  { file: 'daemons.png', when: (v) => v.daemons() !== undefined, render: async (v) => svgToPng((await v.daemons())!) },
+  { file: 'summary.md', render: (v) => renderMarkdown(v.model, { startup: 'startup.png', totals: 'totals.png', ...(v.daemons() ? { daemons: 'daemons.png' } : {}) }) },
+  { file: 'report.html', render: async (v) => renderHtml(v.model, { startup: await v.startup(), totals: await v.totals(), ...(v.daemons() ? { daemons: await v.daemons() } : {}) }) },
   { file: 'badge.svg', render: (v) => renderBadge(v.input.summary) },
 ];
 
@@ -37,6 +39,10 @@ export async function buildReport(dir: string, opts: ReportOptions): Promise<{ i
     input, model: buildModel(input),
     startup: once(() => renderSvg(startupSpec(input.summary, runtimeOf(input.meta)?.subject))),
     totals: once(() => renderSvg(totalsSpec(input.summary))),
+    daemons: once(() => {
+      const spec = daemonsSpec(input.summary);
+      return spec && renderSvg(spec);
+    }),
   };
   return { input, files: await writeExports(dir, REPORT_EXPORTERS, view) };
 }

@@ -43,8 +43,8 @@ export const SummaryJsonSchema = z.object({
      */
     phases: z.record(StatSchema),
     fetched_share: z.number().nullable(),
-    /** Medians per daemon (containerd, the snapshotter's) over counted samples; absent in older runs. */
-    daemons: z.record(z.object({ cpu_s: z.number(), peak_rss_mb: z.number(), disk_mb: z.number().optional(), n: z.number().int() })).optional(),
+    /** Medians per daemon (containerd, the snapshotter's) over counted samples, `start_*` once it was up before the first phase; absent in older runs. */
+    daemons: z.record(z.object({ cpu_s: z.number(), peak_rss_mb: z.number(), disk_mb: z.number().optional(), start_cpu_s: z.number().optional(), start_rss_mb: z.number().optional(), n: z.number().int() })).optional(),
   })),
   speedups: z.array(z.object({
     workload: z.string(), mode: z.string(), factor: z.number(), ci: interval,

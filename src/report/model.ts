@@ -1,5 +1,5 @@
 // The report's content, once, as plain data; markdown.ts and html.ts only lay it out.
-import { headline, type Cell, type Summary } from '../stats/summary.ts';
+import { headline, type Cell, type DaemonCost, type Summary } from '../stats/summary.ts';
 import { THRESHOLDS } from '../bench/machine.ts';
 import { runTrust } from '../stats/trust.ts';
 import { median } from 'simple-statistics';
@@ -8,7 +8,7 @@ import type { ReportInput } from './input.ts';
 import { describe } from '../lab/link.ts';
 import { describeHost, repeatArgs, shellQuote, type RunMeta } from '../results/metadata.ts';
 import { runtimeOf } from '../runtimes/index.ts';
-import { counted } from '../results/sample.ts';
+import { counted, type Sample } from '../results/sample.ts';
 import { fidelity, type FidelityRow, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
 import type { LinkSpec } from '../lab/link.ts';
 import type { PreparedImage } from '../images/prepare.ts';
@@ -120,7 +120,7 @@ export function buildModel(input: ReportInput): ReportModel {
     ...(meta?.unsure?.length ? [`--until-ci ${String(meta.options.until_ci)}: after ${meta.rounds} rounds, not within ±${String(meta.options.until_ci)}%: ${meta.unsure.map((u) => `${u.workload} ${u.mode} (${u.half_width_pct === undefined ? 'no counted sample' : `±${u.half_width_pct.toFixed(1)}%`}, n=${u.n})`).join('; ')}.`] : []),
     ...input.warnings,
   ];
-  const daemons = daemonsTable(summary);
+  const daemons = daemonsTable(summary, samples);
   const warm = warmTable(input);
   return {
     title: `hellobench: start-up of ${runtimeOf(meta)?.subject ?? 'containers'}${meta ? `, run ${meta.run_id}` : ''}`,
@@ -156,21 +156,25 @@ export function fidelityTable(rows: FidelityRow[], link: LinkSpec): Table {
 
 /**
  * Per image and mode, the medians of what containerd and the mode's snapshotter daemon cost in a
- * sample (CPU seconds, peak resident MB, state on disk when the sample ended): legacy's
- * containerd is the baseline every lazy system's pair compares with.
+ * sample (CPU seconds, of them those spent before the first phase, once up; peak resident MB;
+ * state on disk when the sample ended): legacy's containerd is the baseline every lazy system's
+ * pair compares with. The caption says what reading them cost the sampler.
  */
-export function daemonsTable(summary: Summary): Table | undefined {
+export function daemonsTable(summary: Summary, samples: readonly Sample[]): Table | undefined {
   const cells = summary.cells.filter((c) => c.daemons);
   if (!cells.length) return undefined;
   const f = (v: number | undefined, d = 2) => (v === undefined ? '-' : v.toFixed(d));
+  const cpu = (d: DaemonCost | undefined) => (d ? `${f(d.cpu_s)}${d.start_cpu_s === undefined ? '' : ` (${f(d.start_cpu_s)})`}` : '-');
+  const reads = samples.flatMap((s) => (s.daemons_read_ms === undefined ? [] : [s.daemons_read_ms]));
+  const cost = reads.length ? `; reading them cost the sampler ${median(reads).toFixed(1)} ms per sample (median; at most ${Math.max(...reads).toFixed(1)} ms), outside the clock` : '';
   return {
-    caption: 'What the daemons cost per sample (medians of counted samples)',
+    caption: `What the daemons cost per sample (medians of counted samples; CPU s in all, in brackets those spent starting up before the first phase${cost})`,
     header: ['image', 'mode', 'containerd CPU s', 'containerd peak RSS MB', 'snapshotter', 'snapshotter CPU s', 'snapshotter peak RSS MB', 'state on disk MB', 'n'],
     rows: cells.map((c) => {
       const [name, own] = Object.entries(c.daemons!).find(([k]) => k !== 'containerd') ?? [];
       const ctd = c.daemons!.containerd;
       const disk = [ctd?.disk_mb, own?.disk_mb].filter((v): v is number => v !== undefined);
-      return [c.workload, c.mode, f(ctd?.cpu_s), f(ctd?.peak_rss_mb, 1), name ?? '-', f(own?.cpu_s), f(own?.peak_rss_mb, 1),
+      return [c.workload, c.mode, cpu(ctd), f(ctd?.peak_rss_mb, 1), name ?? '-', cpu(own), f(own?.peak_rss_mb, 1),
         disk.length ? f(disk.reduce((a, b) => a + b, 0), 1) : '-', String(ctd?.n ?? own?.n ?? 0)];
     }),
   };

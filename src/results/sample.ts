@@ -39,10 +39,11 @@ export interface Sample {
   /**
    * What the lab's daemons cost in the sample (absent in older runs): `containerd`, and the
    * snapshotter's daemon under its system's name, each with the processes below it (CPU seconds,
-   * peak resident MB summed over them, state on disk MB when the sample ended).
+   * peak resident MB summed over them, state on disk MB when the sample ended), and what it had
+   * cost once up, before the first phase (`start_*`: starting it and holding it idle).
    */
-  daemons?: Record<string, { cpu_s: number; peak_rss_mb: number; processes: number; disk_mb?: number }>;
-  /** How long reading `daemons` took, ms: the sampler's own cost, after the phases. */
+  daemons?: Record<string, { cpu_s: number; peak_rss_mb: number; processes: number; disk_mb?: number; start_cpu_s?: number; start_rss_mb?: number }>;
+  /** How long reading `daemons` took, ms (both reads, before and after the phases): the sampler's own cost, outside the clock. */
   daemons_read_ms?: number;
   /** Lazily mounted layers (or images) once the container is created, as the mode's system proves them (lazy modes). */
   lazy_mounts?: number;

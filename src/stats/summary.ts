@@ -38,16 +38,22 @@ export interface Cell {
   daemons?: Record<string, DaemonCost>;
 }
 
-export interface DaemonCost { cpu_s: number; peak_rss_mb: number; disk_mb?: number; n: number }
+export interface DaemonCost { cpu_s: number; peak_rss_mb: number; disk_mb?: number; start_cpu_s?: number; start_rss_mb?: number; n: number }
 
-/** Median cost of each daemon over the samples that recorded it. */
+/** Median cost of each daemon over the samples that recorded it (a figure older samples lack, over those that have it). */
 function daemonCosts(samples: readonly Sample[]): Record<string, DaemonCost> | undefined {
   const names = [...new Set(samples.flatMap((s) => Object.keys(s.daemons ?? {})))];
   if (!names.length) return undefined;
   return Object.fromEntries(names.map((name) => {
     const list = samples.flatMap((s) => (s.daemons?.[name] ? [s.daemons[name]] : []));
-    const disks = list.flatMap((d) => (d.disk_mb === undefined ? [] : [d.disk_mb]));
-    return [name, { cpu_s: median(list.map((d) => d.cpu_s)), peak_rss_mb: median(list.map((d) => d.peak_rss_mb)), ...(disks.length ? { disk_mb: median(disks) } : {}), n: list.length }];
+    const optional = (k: 'disk_mb' | 'start_cpu_s' | 'start_rss_mb') => {
+      const v = list.flatMap((d) => (d[k] === undefined ? [] : [d[k]]));
+      return v.length ? { [k]: median(v) } : {};
+    };
+    return [name, {
+      cpu_s: median(list.map((d) => d.cpu_s)), peak_rss_mb: median(list.map((d) => d.peak_rss_mb)),
+      ...optional('disk_mb'), ...optional('start_cpu_s'), ...optional('start_rss_mb'), n: list.length,
+    }];
   }));
 }
 

@@ -56,6 +56,8 @@ test('smoke catalogue: every mode of every system gives ok samples, lazy ones re
     // What the daemons cost: containerd in every sample, the snapshotter's daemon in every lazy one.
     const ctd = s.daemons?.containerd;
     assert.ok(ctd && ctd.cpu_s > 0 && ctd.peak_rss_mb > 0 && (ctd.disk_mb ?? 0) > 0, `${label}: containerd ${JSON.stringify(ctd)}`);
+    // Read once up, before the first phase too: starting it cost something, and less than the whole sample.
+    assert.ok(ctd.start_cpu_s! > 0 && ctd.start_cpu_s! < ctd.cpu_s && ctd.start_rss_mb! > 0, `${label}: containerd at start ${JSON.stringify(ctd)}`);
     if (s.mode !== 'legacy') {
       const own = s.daemons?.[modeByName(s.mode).system.name];
       assert.ok(own && own.cpu_s > 0 && own.peak_rss_mb > 0, `${label}: its daemon ${JSON.stringify(s.daemons)}`);
@@ -98,7 +100,7 @@ test('smoke catalogue: every mode of every system gives ok samples, lazy ones re
   assert.deepEqual(Object.keys(csv[0]!), ['image', 'operation', ...MODES]);
   for (const row of csv) for (const m of MODES) assert.ok(Number(row[m]) > 0, `result.csv ${row.image}/${row.operation}/${m}`);
   // The report is built from these samples: its numbers must be a recomputation of them.
-  for (const f of ['summary.csv', 'samples.csv', 'summary.md', 'report.html', 'startup.svg', 'startup.png', 'totals.svg', 'totals.png', 'badge.svg']) {
+  for (const f of ['summary.csv', 'samples.csv', 'summary.md', 'report.html', 'startup.svg', 'startup.png', 'totals.svg', 'totals.png', 'daemons.svg', 'daemons.png', 'badge.svg']) {
     assert.ok(existsSync(join(dir, f)), `${f} written`);
   }
   const summary = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
