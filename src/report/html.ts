@@ -40,6 +40,7 @@ export function renderHtml(m: ReportModel, charts: { startup: string; totals: st
   parts.push(`<div class="chart" id="chart-startup">${charts.startup}</div>`, `<div class="chart" id="chart-totals">${charts.totals}</div>`);
   parts.push('<h2>Per image</h2>', ...m.tables.map((t) => htmlTable(t, 'per-image')));
   parts.push('<h2>What lazy pulling skips</h2>', htmlTable(m.finding, 'finding'));
+  parts.push(`<h2>${esc(m.fetched.caption)}</h2>`, htmlTable(m.fetched, 'fetched'));
   if (m.images) parts.push(`<h2>${esc(m.images.caption)}</h2>`, htmlTable(m.images, 'images'));
   if (m.daemons) parts.push(`<h2>${esc(m.daemons.caption)}</h2>`, ...(charts.daemons ? [`<div class="chart" id="chart-daemons">${charts.daemons}</div>`] : []), htmlTable(m.daemons, 'daemons'));
   if (m.warm) parts.push(`<h2>${esc(m.warm.caption)}</h2>`, htmlTable(m.warm, 'warm'));

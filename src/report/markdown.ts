@@ -14,6 +14,7 @@ export function renderMarkdown(m: ReportModel, charts: { startup: string; totals
   out.push('## Per image', '');
   for (const t of m.tables) out.push(`### ${t.caption}`, '', markdownTable(t), '');
   out.push(`## ${m.finding.caption}`, '', markdownTable(m.finding), '');
+  out.push(`## ${m.fetched.caption}`, '', markdownTable(m.fetched), '');
   if (m.images) out.push(`## ${m.images.caption}`, '', markdownTable(m.images), '');
   if (m.daemons) out.push(`## ${m.daemons.caption}`, '', ...(charts.daemons ? [`![what the daemons cost](${charts.daemons})`, ''] : []), markdownTable(m.daemons), '');
   if (m.warm) out.push(`## ${m.warm.caption}`, '', markdownTable(m.warm), '');

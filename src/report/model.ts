@@ -8,7 +8,8 @@ import type { ReportInput } from './input.ts';
 import { describe } from '../lab/link.ts';
 import { describeHost, repeatArgs, shellQuote, type RunMeta } from '../results/metadata.ts';
 import { runtimeOf } from '../runtimes/index.ts';
-import { counted, type Sample } from '../results/sample.ts';
+import { bytesInPhases, cellKey, counted, type Sample } from '../results/sample.ts';
+import { fetchedByCell } from '../stats/compare.ts';
 import { fidelity, type FidelityRow, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
 import type { LinkSpec } from '../lab/link.ts';
 import type { PreparedImage } from '../images/prepare.ts';
@@ -26,6 +27,8 @@ export interface ReportModel {
   finding: Table;
   /** What containerd and each snapshotter's daemon cost per sample (runs that recorded it). */
   daemons?: Table;
+  /** What each cell fetched per sample: the figures compare and history judge apart from time. */
+  fetched: Table;
   /** --warm: the second start against the cold one, per image and mode. */
   warm?: Table;
   /** Each mode's image against the original: size, and what its conversion took. */
@@ -121,10 +124,11 @@ export function buildModel(input: ReportInput): ReportModel {
     ...input.warnings,
   ];
   const daemons = daemonsTable(summary, samples);
+  const fetched = fetchedTable(summary, samples);
   const warm = warmTable(input);
   return {
     title: `hellobench: start-up of ${runtimeOf(meta)?.subject ?? 'containers'}${meta ? `, run ${meta.run_id}` : ''}`,
-    headline: [...(trust.problem ? [`Not a measurement: ${trust.problem}.`] : []), ...speedupText(summary)], tables, failures, disturbed, finding, environment, reproduce, notes,
+    headline: [...(trust.problem ? [`Not a measurement: ${trust.problem}.`] : []), ...speedupText(summary)], tables, failures, disturbed, finding, fetched, environment, reproduce, notes,
     ...(fidelityRows.length ? { fidelity: fidelityTable(fidelityRows, meta!.link) } : {}),
     ...(daemons ? { daemons } : {}),
     ...(warm ? { warm } : {}),
@@ -177,6 +181,29 @@ export function daemonsTable(summary: Summary, samples: readonly Sample[]): Tabl
       return [c.workload, c.mode, cpu(ctd), f(ctd?.peak_rss_mb, 1), name ?? '-', cpu(own), f(own?.peak_rss_mb, 1),
         disk.length ? f(disk.reduce((a, b) => a + b, 0), 1) : '-', String(ctd?.n ?? own?.n ?? 0)];
     }),
+  };
+}
+
+/**
+ * Per image and mode, what the registry served in a sample (ok samples): bytes with their range,
+ * responses, and the bytes that came after the phases (a lazy system's background fetching).
+ * Fixed for a fixed image and workload: `compare` and `history` judge them apart from time.
+ */
+export function fetchedTable(summary: Summary, samples: readonly Sample[]): Table {
+  const byCell = fetchedByCell(samples);
+  const mb = (v: number) => (v / 1e6).toFixed(2);
+  const rows = summary.cells.flatMap((c) => {
+    const f = byCell.get(cellKey(c.workload, c.mode));
+    if (!f) return [];
+    const ok = samples.filter((s) => s.workload === c.workload && s.mode === c.mode && s.status === 'ok');
+    const after = median(ok.map((s) => s.bytes_fetched.total - bytesInPhases(s)));
+    const range = f.bytes.min === f.bytes.max ? 'all the same' : `${mb(f.bytes.min)}-${mb(f.bytes.max)}`;
+    return [[c.workload, c.mode, mb(f.bytes.median), range, f.requests ? String(f.requests.median) : '-', mb(after), String(ok.length)]];
+  });
+  return {
+    caption: 'What the registry served per sample (medians of ok samples; blob and manifest responses): fixed for a fixed image and workload, so compare and history judge it apart from time',
+    header: ['image', 'mode', 'MB fetched', 'range (MB)', 'requests', 'of it after the phases (MB)', 'n'],
+    rows,
   };
 }
 

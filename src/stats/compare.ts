@@ -56,7 +56,7 @@ export interface Fetched { bytes: Spread; requests?: Spread }
 const spread = (v: number[]): Spread => ({ median: median(v), min: Math.min(...v), max: Math.max(...v) });
 
 /** Bytes and requests per cell over ok samples (a disturbed sample fetched what a calm one did). */
-function fetchedByCell(samples: readonly Sample[]): Map<string, Fetched> {
+export function fetchedByCell(samples: readonly Sample[]): Map<string, Fetched> {
   return new Map([...samplesByCell(samples, (s) => s.status === 'ok')].map(([k, list]) => [k, {
     bytes: spread(list.map((s) => s.bytes_fetched.total)),
     ...(list.every((s) => s.requests) ? { requests: spread(list.map((s) => s.requests!.total)) } : {}),

@@ -7,8 +7,9 @@ import { parse } from 'csv-parse/sync';
 import { mean, median, sampleStandardDeviation } from 'simple-statistics';
 import { buildReport } from '../../src/report/index.ts';
 import { ReportError } from '../../src/report/input.ts';
-import { buildModel, imagesTable } from '../../src/report/model.ts';
+import { buildModel, fetchedTable, imagesTable } from '../../src/report/model.ts';
 import { UserError } from '../../src/errors.ts';
+import type { Sample } from '../../src/results/sample.ts';
 import { compareRuns } from '../../src/stats/compare.ts';
 import { summarize } from '../../src/stats/summary.ts';
 import { syntheticMeta, syntheticSamples } from '../support/synthetic.ts';
@@ -139,4 +140,18 @@ test('--warm: the second start has its own figures in the summary, the CSVs, sum
   const plain = await buildReport(cold, { percentile: 95 });
   assert.equal(buildModel(plain.input).warm, undefined);
   assert.ok(!readFileSync(join(cold, 'samples.csv'), 'utf8').includes('warm'));
+});
+
+test("the fetched table: each cell's median bytes and requests, their range, and what came after the phases", () => {
+  const samples = syntheticSamples({ workloads: ['a'], modes: ['legacy', 'estargz'], rounds: 3 }).map((s, i): Sample => ({
+    ...s, requests: { total: s.mode === 'legacy' ? 4 : 9 + (i % 2) },
+    bytes_fetched: s.mode === 'legacy' ? { pull: 30e6, total: 30e6 } : { pull: 1e6, run: 4e6 + i * 1e4, total: 6e6 + i * 1e4 },
+  }));
+  const table = fetchedTable(summarize(samples, { percentile: 95, seed: 1 }), samples);
+  const ok = (m: string) => samples.filter((s) => s.mode === m && s.status === 'ok');
+  const est = ok('estargz').map((s) => s.bytes_fetched.total);
+  assert.deepEqual(table.rows[0], ['a', 'legacy', '30.00', 'all the same', '4', '0.00', String(ok('legacy').length)]);
+  assert.deepEqual(table.rows[1]!.slice(0, 3), ['a', 'estargz', (median(est) / 1e6).toFixed(2)]);
+  assert.equal(table.rows[1]![3], `${(Math.min(...est) / 1e6).toFixed(2)}-${(Math.max(...est) / 1e6).toFixed(2)}`);
+  assert.equal(table.rows[1]![5], '1.00', 'a background fetch after the phases');
 });
