@@ -114,6 +114,12 @@ export const nydus: SnapshotterSystem<NydusOptions> = {
     if (push.exitCode !== 0) throw new Error(`ctr image push ${ctx.dst}: ${lastLines(push.all)}`);
     return profiled === undefined ? {} : { profiled_files: profiled };
   },
+  // The bootstrap (RAFS metadata) is a layer of its own; the blobs hold file data alone.
+  async metadata(image) {
+    const bootstrap = image.layers.filter((l) => l.annotations?.['containerd.io/snapshot/nydus-bootstrap'] === 'true');
+    if (!bootstrap.length) throw new Error('no layer is annotated as the Nydus bootstrap');
+    return { what: 'bootstrap', bytes: bootstrap.reduce((b, l) => b + l.size, 0) };
+  },
 };
 
 /** nydus-image's own error line, which the converter buries in its log. */

@@ -77,6 +77,13 @@ export const soci: SnapshotterSystem<SociOptions> = {
     if (push.exitCode !== 0) throw new Error(`ctr image push ${ctx.dst}: ${lastLines(push.all)}`);
     return {};
   },
+  // The tag's index holds the image and its SOCI index (v2): the index manifest lists the ztocs.
+  async metadata(image) {
+    const desc = image.top.manifests?.find((m) => m.annotations?.['com.amazon.soci.image-manifest-digest']);
+    if (!desc) throw new Error("the image's index holds no SOCI index manifest");
+    const index = await image.manifest(desc.digest);
+    return { what: 'SOCI index and ztocs', bytes: desc.size + (index.layers ?? []).reduce((b, l) => b + l.size, 0) };
+  },
 };
 
 const MODES: Mode<SociOptions>[] = [

@@ -70,6 +70,16 @@ export const stargz: SnapshotterSystem<StargzOptions> = {
     if (push.exitCode !== 0) throw new Error(`ctr-remote image push ${ctx.dst}: ${lastLines(push.all)}`);
     return mode.options.profile ? { profiled_files: readProfile(ctx.recordFile).paths.length } : {};
   },
+  // An eStargz layer ends with its TOC and a 51-byte footer saying where the TOC starts; a
+  // zstd:chunked layer's annotation says where its TOC (manifest) lies and how long it is.
+  async metadata(image) {
+    let bytes = 0;
+    for (const l of image.layers) {
+      const position = l.annotations?.['io.containers.zstd-chunked.manifest-position'];
+      bytes += position ? Number(position.split(':')[1]) : estargzTocBytes(await image.blobTail(l.digest, l.size, ESTARGZ_FOOTER), l.size);
+    }
+    return { what: 'TOC', bytes };
+  },
 };
 
 const MODES: Mode<StargzOptions>[] = [
@@ -165,3 +175,15 @@ async function optimizeNow(ctx: ConvertContext, flags: string[], profile: boolea
 /** The workload's own last lines, without ctr-remote's log lines. */
 const workloadLines = (output: string) => lastLines(output.split('\n').filter((l) => !l.startsWith('time=')).join('\n'), 2, ' / ', 300);
 
+
+/** An eStargz footer's length: an empty gzip member whose extra field holds the TOC's offset. */
+const ESTARGZ_FOOTER = 51;
+
+/** Bytes of an eStargz layer's TOC (its compressed tar entry) from the layer's footer and size. */
+export function estargzTocBytes(footer: Buffer, layerSize: number): number {
+  if (footer.length !== ESTARGZ_FOOTER || footer.toString('latin1', 12, 14) !== 'SG' || footer.toString('latin1', 32, 38) !== 'STARGZ') {
+    throw new Error('not an eStargz footer: the layer does not end with the 51 bytes that locate its TOC');
+  }
+  const offset = Number.parseInt(footer.toString('latin1', 16, 32), 16);
+  return layerSize - offset - ESTARGZ_FOOTER;
+}

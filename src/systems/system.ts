@@ -56,6 +56,26 @@ export interface ConvertResult {
   profiled_files?: number;
 }
 
+/** A registry descriptor as a manifest lists it. */
+export interface Descriptor { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }
+
+/** A manifest or an index, as the registry serves it. */
+export interface Manifest { mediaType?: string; layers?: Descriptor[]; manifests?: Descriptor[]; config?: Descriptor; annotations?: Record<string, string> }
+
+/** A pushed image as a system reads its own metadata from the registry (images/registry.ts makes one). */
+export interface RegistryImage {
+  /** What the tag points at: a manifest, or an index (SOCI's holds the image and its SOCI index). */
+  top: Manifest;
+  /** The image manifest's layers (the first manifest of an index). */
+  layers: Descriptor[];
+  manifest(digest: string): Promise<Manifest>;
+  /** The last `bytes` bytes of a blob of `size` bytes. */
+  blobTail(digest: string, size: number, bytes: number): Promise<Buffer>;
+}
+
+/** The lazy system's own metadata in a converted image: what it is, and its bytes in the registry. */
+export interface ImageMetadata { what: string; bytes: number }
+
 /** A mode: a name (upstream's where it has one), a system, and that system's options. */
 export interface Mode<O = unknown> {
   name: string;
@@ -101,4 +121,6 @@ export interface SnapshotterSystem<O = unknown> {
   convertKey?(mode: Mode<O>, w: Workload): Promise<unknown>;
   /** Converts the original into this mode's image and pushes it to ctx.dst; absent: the original is used. */
   convert?(ctx: ConvertContext, mode: Mode<O>): Promise<ConvertResult>;
+  /** The size of its metadata in a converted image (TOCs, bootstrap, ztocs), read from the registry. */
+  metadata?(image: RegistryImage): Promise<ImageMetadata>;
 }

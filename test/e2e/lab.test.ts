@@ -113,6 +113,11 @@ test('smoke catalogue: every mode of every system gives ok samples, lazy ones re
   }
   const meta = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
   assert.equal(meta.outcome, 'complete');
+  // Each lazy image's own metadata (TOCs, bootstrap, SOCI index and ztocs), read from the registry.
+  for (const i of meta.prepared) {
+    if (i.mode === 'legacy') assert.equal(i.metadata, undefined);
+    else assert.ok(i.metadata?.bytes > 0 && i.metadata.bytes < 0.05 * i.compressed_bytes, `${i.workload}/${i.mode}: ${JSON.stringify(i.metadata)}`);
+  }
   // The machine was checked on its own before the round, and each sample's CPU of others is
   // the machine's less the lab's own cgroup (the lab spins the CPU in every sample: were it
   // counted as others', calm samples would be set aside).

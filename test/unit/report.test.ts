@@ -98,11 +98,11 @@ test('bad results directories get clear messages', async () => {
 test('the images table: each mode against the original, with its conversion time when it was kept', () => {
   const summary = summarize(syntheticSamples({ workloads: ['a'], modes: ['legacy', 'estargz', 'zstdchunked'], rounds: 1 }), { percentile: 95, seed: 1 });
   const img = (mode: string, bytes: number, extra = {}) => ({ workload: 'a', mode, name: `hb/a:${mode}`, layers: 2, compressed_bytes: bytes, action: 'reused' as const, seconds: 0, ...extra });
-  const table = imagesTable([img('legacy', 100e6), img('estargz', 103e6, { conversion_s: 41.25, profiled_files: 120 }), img('zstdchunked', 95e6)], summary);
+  const table = imagesTable([img('legacy', 100e6), img('estargz', 103e6, { conversion_s: 41.25, profiled_files: 120, metadata: { what: 'TOC', bytes: 51_500 } }), img('zstdchunked', 95e6)], summary);
   assert.deepEqual(table.rows, [
-    ['a', 'legacy', '100.0', '2', '-', '-', '-'],
-    ['a', 'estargz', '103.0', '2', '3.0%', '41.3', '120'],
-    ['a', 'zstdchunked', '95.0', '2', '-5.0%', '-', '-'],
+    ['a', 'legacy', '100.0', '2', '-', '-', '-', '-'],
+    ['a', 'estargz', '103.0', '2', '3.0%', '41.3', '120', 'TOC: 51.5 kB (0.05%)'],
+    ['a', 'zstdchunked', '95.0', '2', '-5.0%', '-', '-', '-'],
   ]);
 });
 
