@@ -188,3 +188,14 @@ test('a mount outside the catalogue\'s folder needs --allow-outside-mounts, symb
     assert.equal(parseCatalog(cat(source), file, { allowOutsideMounts: true })[0]!.mounts.length, 1);
   }
 });
+
+test('the bulk-read catalogue: one 128 MiB file set, read whole in order and at 512 random 64 KiB blocks', () => {
+  const ws = loadCatalog('workloads/bulk.yaml');
+  assert.deepEqual(ws.map((w) => w.name), ['bulk-seq', 'bulk-random']);
+  for (const w of ws) {
+    const files = (w.image as { build: { layers: { files: { size: string }[] }[] } }).build.layers.flatMap((l) => l.files);
+    assert.equal(files.reduce((b, f) => b + parseSize(f.size), 0), 128 * 2 ** 20);
+  }
+  // What each one must print: the bytes it read.
+  assert.deepEqual(ws.map((w) => w.expect), [String(128 * 2 ** 20), String(512 * 64 * 1024)]);
+});
