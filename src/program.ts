@@ -58,6 +58,7 @@ export function buildProgram(): Command {
     .option('--max-samples <n>', `with --until-ci: at most this many rounds (default ${DEFAULT_MAX_ROUNDS})`)
     .option('--keep-disturbed', 'count samples taken while the machine was disturbed (by default they are set aside and taken again)')
     .option('--warm', 'after each cold sample, start the same image again on the node it left (image, snapshots and caches kept): the second start')
+    .option('--after-ready', "once a server is up, the load its workload's after_ready defines (seconds at a rate), latency per second; outside the clock")
     .option('--resume <dir>', 'go on with the interrupted run in DIR: its options, seed and images; only its missing samples are taken')
     .option('--shard <i/n>', 'measure the i-th of n shares of the images (every n-th image, all its modes; needs --seed); `merge` joins them')
     .option('--max-failed <n|pct%>', 'failed samples (and images not prepared) the run may have and still exit 0: a count or a share such as 10%', '0')

@@ -3,13 +3,14 @@
 // served and the machine did meanwhile; with --warm, a second start of the same image after
 // it. The lab must have been reset before.
 import type { Workload } from '../catalog/schema.ts';
-import { fetchedBetween, type FetchLog } from '../lab/fetchlog.ts';
+import { fetchedBetween, type Fetch, type FetchLog } from '../lab/fetchlog.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { ContainerRuntime } from '../runtimes/index.ts';
 import type { SampleSpec, Step } from '../runtimes/runtime.ts';
 import type { SampleContext } from '../lab/node.ts';
 import { snapshotterOf, type Mode } from '../systems/index.ts';
-import { SAMPLE_SCHEMA, type Sample, type SampleStatus } from '../results/sample.ts';
+import { SAMPLE_SCHEMA, type AfterReady, type Sample, type SampleStatus } from '../results/sample.ts';
+import { runLoad } from '../timing/load.ts';
 import { lastLines, oneLine } from '../util/text.ts';
 import type { MachineWatch } from './machine.ts';
 
@@ -24,6 +25,8 @@ export interface SampleJob {
   runId: string;
   /** --warm: after the cold start, start the same image again on the node it left. */
   warm?: boolean;
+  /** --after-ready: the workload's load once it is up, when it defines one. */
+  afterReady?: boolean;
 }
 
 /** Delay before reading the registry log, so responses completed at a phase's end are logged. */
@@ -39,6 +42,37 @@ function withStart(end: Sample['daemons'], up: Sample['daemons']): Sample['daemo
     const u = up?.[name];
     return [name, u ? { ...d, start_cpu_s: u.cpu_s, start_rss_mb: u.peak_rss_mb } : d];
   }));
+}
+
+/**
+ * The load after ready of a workload that has one: run by the runtime once the server is up,
+ * at the address it answers at; what the registry served meanwhile is added once logged.
+ */
+class LoadAfterReady {
+  window?: [number, number];
+  outcome?: Omit<AfterReady, 'bytes_fetched' | 'requests_fetched'>;
+
+  constructor(private readonly w: Workload) {}
+
+  async run(address: string): Promise<void> {
+    const a = this.w.after_ready!;
+    const http = a.http ?? this.w.ready!.http;
+    const target = `${http.port}${http.path}`;
+    const base = { rate: a.rate, seconds: a.seconds, target };
+    const from = Date.now();
+    try {
+      const o = await runLoad({ url: `http://${address}:${http.port}${http.path}`, seconds: a.seconds, rate: a.rate, requests: a.requests ?? Math.ceil(a.seconds * a.rate), connections: a.connections });
+      this.outcome = { ...base, ...o };
+    } catch (err) {
+      this.outcome = { ...base, sent: 0, answered: 0, errors: 0, per_second: [], problem: oneLine(err) };
+    }
+    this.window = [from, Date.now()];
+  }
+
+  result(fetched: Fetch[]): AfterReady {
+    const f = this.window ? fetchedBetween(fetched, ...this.window) : { bytes: 0, requests: 0 };
+    return { ...this.outcome!, bytes_fetched: f.bytes, requests_fetched: f.requests };
+  }
 }
 
 /** How a run of a runtime's steps went: each phase's time and the moment it ended, and the first failure. */
@@ -113,7 +147,11 @@ export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, f
   const started_at = new Date().toISOString();
   const ctx = lab.sampleContext();
   const lazyProof = mode.system.lazyProof;
-  const cold = await runSteps(runtime.steps(ctx, spec), lazyProof && (() => lazyProof(ctx, job.image.layers)));
+  const load = job.afterReady && w.after_ready ? new LoadAfterReady(w) : undefined;
+  const cold = await runSteps(runtime.steps(ctx, { ...spec, ...(load ? { afterReady: (address: string) => load.run(address) } : {}) }), lazyProof && (() => lazyProof(ctx, job.image.layers)));
+  // The run phase's bytes are those fetched until the server was up, not while it was loaded.
+  const run = load?.window && cold.bounds.find(([p]) => p === 'run');
+  if (run) run[1] = Math.min(run[1], load.window![0]);
   // The daemons' cost so far is the cold start's (they started with it), read once its phases are over.
   const readEnd = performance.now();
   const daemons = withStart(lab.daemonUsage?.(), daemonsUp);
@@ -154,6 +192,7 @@ export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, f
     ...(linkBefore !== undefined && linkAfter !== undefined ? { link_bytes: linkAfter - linkBefore } : {}),
     ...(output ? { output_tail: lastLines(output, 5) } : {}),
     ...(warm ? { warm } : {}),
+    ...(load?.outcome ? { after_ready: load.result(fetched) } : {}),
     machine, ...(disturbed ? { disturbed } : {}),
   };
 }

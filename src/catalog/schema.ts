@@ -41,6 +41,25 @@ const ready = z.object({
   }).strict(),
 }).strict();
 
+/**
+ * The first minute of service: once the server is up, a load of bounded length, rate and
+ * request count at its HTTP port (the readiness probe's unless given), aimed only at the
+ * container's own address in the lab. Latency per second shows what the snapshotter still
+ * fetches while the server answers.
+ */
+const afterReady = z.object({
+  http: z.object({
+    port: z.number().int().min(1).max(65535),
+    path: z.string().startsWith('/', 'an absolute URL path such as /').regex(/^[^\s]*$/, 'no spaces').default('/'),
+  }).strict().optional(),
+  seconds: z.number().positive().max(120).default(30),
+  /** Requests per second, sent whatever the answers take (an open load). */
+  rate: z.number().int().positive().max(2000).default(50),
+  /** At most this many requests in all; seconds x rate when absent. */
+  requests: z.number().int().positive().max(240_000).optional(),
+  connections: z.number().int().positive().max(64).default(4),
+}).strict();
+
 const mount = z.object({ source: z.string().min(1), target: z.string().startsWith('/') }).strict();
 
 export const workloadSchema = z.object({
@@ -52,6 +71,7 @@ export const workloadSchema = z.object({
   expect: z.string().min(1).optional(),
   waitline: z.string().min(1).regex(/^[^\n\r]*$/, 'one line: output is matched line by line').optional(),
   ready: ready.optional(),
+  after_ready: afterReady.optional(),
   stdin: z.string().optional(),
   shell: z.array(z.string()).min(1).optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.union([z.string(), z.number()]).transform(String)).default({}),
@@ -68,6 +88,12 @@ export const workloadSchema = z.object({
   }
   if (w.ready && w.pattern !== 'cmd-arg-wait') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ready'], message: `only servers (pattern cmd-arg-wait) have a readiness probe (pattern is ${w.pattern})` });
+  }
+  if (w.after_ready && w.pattern !== 'cmd-arg-wait') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['after_ready'], message: `only servers (pattern cmd-arg-wait) take a load after ready (pattern is ${w.pattern})` });
+  }
+  if (w.after_ready && !w.after_ready.http && !w.ready) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['after_ready', 'http'], message: 'required when the workload has no ready: { http: ... } probe to take the port from' });
   }
   if (w.pattern === 'cmd-stdin' && w.stdin === undefined) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['stdin'], message: 'required for pattern cmd-stdin' });

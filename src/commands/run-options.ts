@@ -26,6 +26,7 @@ export interface RunCliOptions extends SelectionOptions {
   maxSamples?: string;
   keepDisturbed?: boolean;
   warm?: boolean;
+  afterReady?: boolean;
   shard?: string;
   /** Failed samples a run may have and still exit 0: a count, or a share of the samples as `N%`. */
   maxFailed?: string;
@@ -86,7 +87,7 @@ export function resolveRun(opts: RunCliOptions): ResolvedRun {
     workloads: opts.workloads, only: opts.only ?? null, ...(opts.category ? { category: opts.category } : {}),
     ...(opts.sourceRegistry ? { source_registry: opts.sourceRegistry } : {}), ...(opts.allowOutsideMounts ? { allow_outside_mounts: true } : {}),
     workload_names: workloads.map((w) => w.name), modes: modes.map((m) => m.name), containerd: opts.containerd, runtime: runtime.name, samples: minRounds, order,
-    ...(untilCi !== undefined ? { until_ci: untilCi, max_samples: maxRounds } : {}), keep_disturbed: opts.keepDisturbed ?? false, warm: opts.warm ?? false, seed, percentile: p,
+    ...(untilCi !== undefined ? { until_ci: untilCi, max_samples: maxRounds } : {}), keep_disturbed: opts.keepDisturbed ?? false, warm: opts.warm ?? false, after_ready: opts.afterReady ?? false, seed, percentile: p,
     ...(shard ? { shard: { ...shard, of: selected.map((w) => w.name) } } : {}),
   };
   return { options, workloads, modes, link, order, maxRounds };
@@ -100,7 +101,7 @@ export function cliOptionsOf(o: RunOptions, dir: string): RunCliOptions {
     ...(o.bandwidth ? { bandwidth: o.bandwidth } : {}), ...(o.rtt ? { rtt: o.rtt } : {}),
     samples: String(o.samples), seed: String(o.seed), percentile: String(o.percentile), order: o.order,
     ...(o.until_ci !== undefined ? { untilCi: String(o.until_ci), maxSamples: String(o.max_samples) } : {}),
-    ...(o.keep_disturbed ? { keepDisturbed: true } : {}), ...(o.warm ? { warm: true } : {}), ...(o.source_registry ? { sourceRegistry: o.source_registry } : {}),
+    ...(o.keep_disturbed ? { keepDisturbed: true } : {}), ...(o.warm ? { warm: true } : {}), ...(o.after_ready ? { afterReady: true } : {}), ...(o.source_registry ? { sourceRegistry: o.source_registry } : {}),
     ...(o.allow_outside_mounts ? { allowOutsideMounts: true } : {}), ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
     out: dir,
   };

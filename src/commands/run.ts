@@ -55,7 +55,7 @@ export async function runCommand(opts: RunCliOptions): Promise<number> {
     writeMeta(outDir, meta);
     const fetches = new FetchLog(lab.registry.logFile);
     await runSchedule(plan, samples, {
-      take: (job) => takeSample(lab, runtime, fetches, { ...job, warm: run.options.warm }, machine.watch),
+      take: (job) => takeSample(lab, runtime, fetches, { ...job, warm: run.options.warm, afterReady: run.options.after_ready }, machine.watch),
       beforeRound: check, taken: (s) => store!.append(s), log, aborted: () => aborted !== null,
       roundDone: (rounds, unsure) => { meta.rounds = rounds; if (unsure) meta.unsure = unsure; },
     });

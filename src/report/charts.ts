@@ -7,6 +7,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Summary } from '../stats/summary.ts';
+import type { LoadCurve } from '../stats/after-ready.ts';
 
 export const FONT = 'DejaVu Sans';
 const FONT_FILES = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'];
@@ -144,6 +145,31 @@ export function daemonsSpec(summary: Summary): TopLevelSpec | undefined {
     title: "What the daemons cost per sample (medians; each mode's bar: containerd and its snapshotter's daemon)",
     config, data: { values: rows },
     vconcat: [panel('cpu_s', 'CPU [sec]'), panel('peak_rss_mb', 'peak resident [MB]')],
+  } as TopLevelSpec;
+}
+
+/**
+ * Latency after ready: per image, each mode's p99 second by second once the server was up
+ * (medians over samples), the baseline among them as the reference. Undefined without a load.
+ */
+export function afterReadySpec(curves: readonly LoadCurve[], summary: Summary): TopLevelSpec | undefined {
+  const rows = curves.flatMap((c) => c.points.map((p) => ({ image: c.workload, mode: c.mode, second: p.second + 1, p99_ms: p.p99_ms, p50_ms: p.p50_ms })));
+  if (!rows.length) return undefined;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Latency once the server was up (p99 per second, medians over samples)',
+    config, data: { values: rows },
+    facet: { row: { field: 'image', type: 'nominal', sort: summary.workloads, title: null } },
+    spec: {
+      width: 520, height: 160, mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'second', type: 'quantitative', title: 'second after ready' },
+        y: { field: 'p99_ms', type: 'quantitative', scale: { type: 'log' }, title: 'p99 [ms]' },
+        color: { field: 'mode', type: 'nominal', sort: summary.modes, title: 'mode' },
+        tooltip: [{ field: 'image' }, { field: 'mode' }, { field: 'second' }, { field: 'p50_ms', format: '.2f' }, { field: 'p99_ms', format: '.2f' }],
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
   } as TopLevelSpec;
 }
 

@@ -34,7 +34,7 @@ ${body}
 `;
 }
 
-export function renderHtml(m: ReportModel, charts: { startup: string; totals: string; daemons?: string }): string {
+export function renderHtml(m: ReportModel, charts: { startup: string; totals: string; daemons?: string; afterReady?: string }): string {
   const parts = [`<h1>${esc(m.title)}</h1>`];
   parts.push('<h2>Headline</h2>', `<ul class="headline">${(m.headline.length ? m.headline : ['no image has ok samples in legacy and a lazy mode']).map((h) => `<li>${esc(h)}</li>`).join('')}</ul>`);
   parts.push(`<div class="chart" id="chart-startup">${charts.startup}</div>`, `<div class="chart" id="chart-totals">${charts.totals}</div>`);
@@ -44,6 +44,7 @@ export function renderHtml(m: ReportModel, charts: { startup: string; totals: st
   if (m.images) parts.push(`<h2>${esc(m.images.caption)}</h2>`, htmlTable(m.images, 'images'));
   if (m.daemons) parts.push(`<h2>${esc(m.daemons.caption)}</h2>`, ...(charts.daemons ? [`<div class="chart" id="chart-daemons">${charts.daemons}</div>`] : []), htmlTable(m.daemons, 'daemons'));
   if (m.warm) parts.push(`<h2>${esc(m.warm.caption)}</h2>`, htmlTable(m.warm, 'warm'));
+  if (m.afterReady) parts.push(`<h2>${esc(m.afterReady.caption)}</h2>`, ...(charts.afterReady ? [`<div class="chart" id="chart-after-ready">${charts.afterReady}</div>`] : []), htmlTable(m.afterReady, 'after-ready'));
   if (m.fidelity) parts.push('<h2>Link fidelity</h2>', htmlTable(m.fidelity, 'fidelity'));
   parts.push('<h2>Samples that are not ok</h2>', m.failures.rows.length ? htmlTable(m.failures, 'failures') : '<p>none</p>');
   parts.push(`<h2>${esc(m.disturbed.caption)}</h2>`, m.disturbed.rows.length ? htmlTable(m.disturbed, 'disturbed') : '<p>none</p>');

@@ -7,7 +7,7 @@ export function markdownTable(t: Table): string {
   return [`|${t.header.map(cell).join('|')}|`, `|${t.header.map(() => '---').join('|')}|`, ...t.rows.map((r) => `|${r.map(cell).join('|')}|`)].join('\n');
 }
 
-export function renderMarkdown(m: ReportModel, charts: { startup: string; totals: string; daemons?: string }): string {
+export function renderMarkdown(m: ReportModel, charts: { startup: string; totals: string; daemons?: string; afterReady?: string }): string {
   const out = [`# ${m.title}`, ''];
   out.push('## Headline', '', ...(m.headline.length ? m.headline.map((h) => `- ${h}`) : ['- no image has ok samples in legacy and a lazy mode']), '');
   out.push(`![start-up time per image and mode](${charts.startup})`, '', `![total with confidence intervals](${charts.totals})`, '');
@@ -18,6 +18,7 @@ export function renderMarkdown(m: ReportModel, charts: { startup: string; totals
   if (m.images) out.push(`## ${m.images.caption}`, '', markdownTable(m.images), '');
   if (m.daemons) out.push(`## ${m.daemons.caption}`, '', ...(charts.daemons ? [`![what the daemons cost](${charts.daemons})`, ''] : []), markdownTable(m.daemons), '');
   if (m.warm) out.push(`## ${m.warm.caption}`, '', markdownTable(m.warm), '');
+  if (m.afterReady) out.push(`## ${m.afterReady.caption}`, '', ...(charts.afterReady ? [`![latency after ready](${charts.afterReady})`, ''] : []), markdownTable(m.afterReady), '');
   if (m.fidelity) out.push('## Link fidelity', '', m.fidelity.caption, '', markdownTable({ ...m.fidelity, caption: '' }), '');
   out.push(`## ${m.failures.caption}`, '', m.failures.rows.length ? markdownTable(m.failures) : 'none', '');
   out.push(`## ${m.disturbed.caption}`, '', m.disturbed.rows.length ? markdownTable(m.disturbed) : 'none', '');

@@ -10,6 +10,7 @@ import { describeHost, repeatArgs, shellQuote, type RunMeta } from '../results/m
 import { runtimeOf } from '../runtimes/index.ts';
 import { bytesInPhases, cellKey, counted, type Sample } from '../results/sample.ts';
 import { fetchedByCell } from '../stats/compare.ts';
+import { loadCurves, settleTimes, SETTLE_FLOOR_MS, SETTLE_RATIO, type LoadCurve } from '../stats/after-ready.ts';
 import { fidelity, type FidelityRow, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
 import type { LinkSpec } from '../lab/link.ts';
 import type { PreparedImage } from '../images/prepare.ts';
@@ -29,6 +30,8 @@ export interface ReportModel {
   daemons?: Table;
   /** What each cell fetched per sample: the figures compare and history judge apart from time. */
   fetched: Table;
+  /** --after-ready: the load once the server was up, per image and mode. */
+  afterReady?: Table;
   /** --warm: the second start against the cold one, per image and mode. */
   warm?: Table;
   /** Each mode's image against the original: size, and what its conversion took. */
@@ -126,12 +129,14 @@ export function buildModel(input: ReportInput): ReportModel {
   const daemons = daemonsTable(summary, samples);
   const fetched = fetchedTable(summary, samples);
   const warm = warmTable(input);
+  const afterReady = afterReadyTable(loadCurves(samples, summary.keep_disturbed));
   return {
     title: `hellobench: start-up of ${runtimeOf(meta)?.subject ?? 'containers'}${meta ? `, run ${meta.run_id}` : ''}`,
     headline: [...(trust.problem ? [`Not a measurement: ${trust.problem}.`] : []), ...speedupText(summary)], tables, failures, disturbed, finding, fetched, environment, reproduce, notes,
     ...(fidelityRows.length ? { fidelity: fidelityTable(fidelityRows, meta!.link) } : {}),
     ...(daemons ? { daemons } : {}),
     ...(warm ? { warm } : {}),
+    ...(afterReady ? { afterReady } : {}),
     ...(meta?.prepared.length ? { images: imagesTable(meta.prepared as PreparedImage[], summary) } : {}),
   };
 }
@@ -204,6 +209,26 @@ export function fetchedTable(summary: Summary, samples: readonly Sample[]): Tabl
     caption: 'What the registry served per sample (medians of ok samples; blob and manifest responses): fixed for a fixed image and workload, so compare and history judge it apart from time',
     header: ['image', 'mode', 'MB fetched', 'range (MB)', 'requests', 'of it after the phases (MB)', 'n'],
     rows,
+  };
+}
+
+/**
+ * --after-ready: per image and mode, what the server answered once up (medians over samples),
+ * and from which second its p99 stayed within reach of the baseline's.
+ */
+export function afterReadyTable(curves: readonly LoadCurve[]): Table | undefined {
+  if (!curves.length) return undefined;
+  const settles = settleTimes(curves);
+  const ms = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
+  return {
+    caption: `The first seconds of service (--after-ready): latency of the answers once the server was up (medians over samples of each second's figures); the p99 settles from the second after which it stays within ${Math.round((SETTLE_RATIO - 1) * 100)}% (or ${SETTLE_FLOOR_MS} ms) of ${BASELINE}'s`,
+    header: ['image', 'mode', 'answered', 'errors', 'p50 ms', 'p99 ms', 'p99 in second 1 (ms)', `p99 within reach of ${BASELINE} from second`, 'fetched meanwhile (MB)', 'n'],
+    rows: curves.map((c) => {
+      const settle = settles.find((x) => x.workload === c.workload && x.mode === c.mode);
+      const within = c.mode === BASELINE ? 'reference' : !settle ? '-' : settle.settled_s === undefined ? 'not in the load' : String(settle.settled_s + 1);
+      const mid = (k: 'p50_ms' | 'p99_ms') => (c.points.length ? median(c.points.map((p) => p[k])) : undefined);
+      return [c.workload, c.mode, String(c.answered), String(c.errors), ms(mid('p50_ms')), ms(mid('p99_ms')), ms(c.points[0]?.p99_ms), within, (c.bytes_fetched / 1e6).toFixed(2), String(c.n)];
+    }),
   };
 }
 

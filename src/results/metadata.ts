@@ -37,6 +37,8 @@ export const RunOptionsSchema = z.object({
   keep_disturbed: z.boolean().default(false),
   /** --warm: a second start of each image after its cold one. */
   warm: z.boolean().default(false),
+  /** --after-ready: the load after ready of workloads that define one. */
+  after_ready: z.boolean().default(false),
   seed: z.number().int(),
   percentile: z.number(),
   /** `--shard index/count` and the whole selection the shards split. */
@@ -168,6 +170,7 @@ export function repeatArgs(o: RunOptions): string[] {
   args.push('--modes', o.modes.join(','));
   if (o.keep_disturbed) args.push('--keep-disturbed');
   if (o.warm) args.push('--warm');
+  if (o.after_ready) args.push('--after-ready');
   if (o.allow_outside_mounts) args.push('--allow-outside-mounts');
   if (o.shard) args.push('--shard', `${o.shard.index}/${o.shard.count}`);
   return args;

@@ -55,10 +55,39 @@ export interface Sample {
    * what the registry served meanwhile. Absent when not asked for or when the cold start failed.
    */
   warm?: WarmStart;
+  /** The load after ready (workloads with `after_ready`): the server's answers second by second. */
+  after_ready?: AfterReady;
   /** What the kernel said about the machine during the sample (absent in samples of older runs). */
   machine?: MachineFigures;
   /** Set when the machine, not the system measured, may have slowed the sample: the figure that crossed its threshold. */
   disturbed?: string;
+}
+
+/** One second of the load after ready: the answers that completed in it and their latency. */
+export interface LoadSecond {
+  /** Seconds since the load began (0 is the first). */
+  second: number;
+  answered: number;
+  /** Requests that failed or answered other than 2xx in it. */
+  errors: number;
+  p50_ms?: number;
+  p99_ms?: number;
+}
+
+export interface AfterReady {
+  /** What the load was: requests per second and its length, at which port and path. */
+  rate: number;
+  seconds: number;
+  target: string;
+  sent: number;
+  answered: number;
+  errors: number;
+  per_second: LoadSecond[];
+  /** What the registry served while it ran: the snapshotter still fetching for the server. */
+  bytes_fetched: number;
+  requests_fetched: number;
+  /** Why the load could not run, when it could not (the sample itself stays as it was). */
+  problem?: string;
 }
 
 export interface WarmStart {

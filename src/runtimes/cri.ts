@@ -101,7 +101,7 @@ class PodSample {
     // crictl prints the ID on stdout, its own log lines on stderr.
     this.podId = r.stdout.trim().split('\n').pop()!.trim();
     // The pod's address, as a kubelet's probes use it (outside the clock: no kubelet phase asks for it).
-    if (this.w.ready) {
+    if (this.w.ready || this.w.after_ready) {
       const ip = await this.crictlRun(['inspectp', '-o', 'json', this.podId]);
       this.podIp = (JSON.parse(ip.stdout || '{}') as { status?: { network?: { ip?: string } } }).status?.network?.ip ?? '';
       if (!this.podIp) return { ...r, problem: `the pod has no IP address (crictl inspectp: ${lastLines(ip.all)})` };
@@ -138,6 +138,8 @@ class PodSample {
         const ready = w.ready ? untilHttp(httpCheck(w, this.podIp), signal) : untilFileLine(this.logFile, w.waitline!, signal);
         return Promise.race([ready.then((v) => ({ ready: v !== undefined && v !== false, ...(typeof v === 'string' ? { answer: v } : {}) })), exited.wait(signal).then((st) => ({ exited: st }))]);
       }, w.timeout);
+      // Up: the load after ready, at the pod's address, before the pod's log is read.
+      if (r.value?.ready && this.s.afterReady) await this.s.afterReady(this.podIp).catch(() => {});
       // A server probed over HTTP: its answer is part of its output (what the probe saw).
       const log = this.log();
       const output = criLogText(log) + (r.value?.answer ?? '');

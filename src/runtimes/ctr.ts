@@ -8,15 +8,15 @@ import { httpCheck, readyWhat, untilHttp } from '../timing/ready.ts';
 import { timeProcess, timeUntilLine } from '../timing/timer.ts';
 import type { Mode } from '../systems/system.ts';
 import { lastLines } from '../util/text.ts';
-import { processProblem, type ContainerRuntime, type RuntimeContext, type StepResult } from './runtime.ts';
+import { processProblem, type ContainerRuntime, type RuntimeContext, type SampleSpec, type Step, type StepResult } from './runtime.ts';
 
 export function createArgv(rt: RuntimeContext, w: Workload, mode: Mode, ref: string, id: string): string[] {
   const argv = [rt.ctr, ...rt.ctrArgs, 'container', 'create', '--snapshotter', mode.system.snapshotter];
   // `ctr container create` takes no cgroup path (1.6 and 2.4 alike): runc gets containerd's
   // default /<namespace>/<id>, a cgroupfs path off the hierarchy's root, right for the lab's driver only.
   if (rt.cgroups.driver !== 'cgroupfs') throw new LabError(`ctr container create cannot place containers for the ${rt.cgroups.driver} cgroup driver: use --runtime cri`);
-  // A ctr container's network namespace is empty: a server probed over HTTP shares the host's.
-  if (w.ready) argv.push('--net-host');
+  // A ctr container's network namespace is empty: a server probed or loaded over HTTP shares the host's.
+  if (w.ready || w.after_ready) argv.push('--net-host');
   for (const [k, v] of Object.entries(w.env)) argv.push('--env', `${k}=${v}`);
   for (const m of w.mounts) argv.push('--mount', `type=bind,src=${m.source},dst=${m.target},options=rbind:ro`);
   argv.push(ref, id);
@@ -37,7 +37,12 @@ export const ctrRuntime: ContainerRuntime = {
     await execa(ctx.ctr, [...ctx.ctrArgs, 'task', 'kill', '-s', 'SIGKILL', id], { reject: false, timeout: 10_000 });
     await execa(ctx.ctr, [...ctx.ctrArgs, 'task', 'delete', '--force', id], { reject: false, timeout: 10_000 });
   },
-  steps: (ctx, { workload: w, mode, ref, id }) => [
+  steps: stepsOf,
+};
+
+function stepsOf(ctx: RuntimeContext, spec: SampleSpec): Step[] {
+  const { workload: w, mode, ref, id } = spec;
+  return [
     {
       phase: 'pull',
       async run() {
@@ -53,21 +58,27 @@ export const ctrRuntime: ContainerRuntime = {
         return { ...r, problem: processProblem('ctr container create', r, w.timeout) };
       },
     },
-    { phase: 'run', run: () => runPhase(ctx, w, id) },
-  ],
-};
+    { phase: 'run', run: () => runPhase(ctx, w, id, spec.afterReady) },
+  ];
+}
 
 /** The run phase as the workload's pattern defines it. */
-async function runPhase(rt: RuntimeContext, w: Workload, id: string): Promise<StepResult> {
+async function runPhase(rt: RuntimeContext, w: Workload, id: string, afterReady?: (address: string) => Promise<void>): Promise<StepResult> {
   const argv = [rt.ctr, ...rt.ctrArgs, 'task', 'start', id];
   const kill = async () => {
     await execa(rt.ctr, [...rt.ctrArgs, 'task', 'kill', '-s', 'SIGKILL', id], { reject: false, timeout: 10_000 });
   };
   if (w.pattern === 'cmd-arg-wait') {
     const what = readyWhat(w);
+    // Up: the load after ready (on the host's network, as the container is), then the task ends.
+    const stop = async () => {
+      await afterReady?.('127.0.0.1').catch(() => {});
+      await kill();
+    };
+    const hold = { timeoutS: w.timeout, stop, ...(afterReady && w.after_ready ? { holdS: w.after_ready.seconds + 30 } : {}) };
     const r = w.ready
-      ? await timeUntilLine(argv, null, { timeoutS: w.timeout, stop: kill, ready: (signal) => untilHttp(httpCheck(w, '127.0.0.1'), signal) })
-      : await timeUntilLine(argv, w.waitline!, { timeoutS: w.timeout, stop: kill });
+      ? await timeUntilLine(argv, null, { ...hold, ready: (signal) => untilHttp(httpCheck(w, '127.0.0.1'), signal) })
+      : await timeUntilLine(argv, w.waitline!, hold);
     // The server's answer is its output here: what the probe saw.
     if (r.found) return { ...r, output: [r.output.replace(/\n$/, ''), r.readyValue].filter(Boolean).join('\n') };
     if (r.timedOut) {

@@ -32,6 +32,11 @@ export interface SampleSpec {
   ref: string;
   /** A name for this sample's container (and pod), unique in the run. */
   id: string;
+  /**
+   * Once the workload is up and before its container ends: what to do with the server (the
+   * load after ready), given the address it answers at in the lab. Outside the clock.
+   */
+  afterReady?: (address: string) => Promise<void>;
 }
 
 export interface ContainerRuntime {

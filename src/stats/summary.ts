@@ -3,7 +3,8 @@ import { mean, median, quickselect, sampleStandardDeviation } from 'simple-stati
 import { prng } from '../util/random.ts';
 import { bytesInPhases, cellKey, counted, phasesOf, samplesByCell, type Sample, type SampleStatus } from '../results/sample.ts';
 import { BASELINE, orderModes, systemOf } from '../systems/index.ts';
-import { metricOf, percentileSorted, type Metric } from './percentile.ts';
+import { metricOf, type Metric } from './percentile.ts';
+import { percentileSorted } from '../util/percentile.ts';
 import { ResampledMedian } from './resample.ts';
 
 /** Bootstrap resamples per interval: enough for stable 95% bounds; their cost does not grow with the samples. */

@@ -53,9 +53,11 @@ export async function timeProcess(argv: readonly string[], opts: PhaseOptions): 
  * Runs argv until a line of its output (either stream: servers such as postgres log to stderr;
  * the client's own warnings never count) contains `line`, or until `ready` resolves (a check
  * beside the process, such as an HTTP probe); the clock stops there. `stop` then ends
- * whatever the process started (e.g. kills the container task).
+ * whatever the process started (e.g. kills the container task), after whatever it does with
+ * the server first (a load after ready): the process may live `holdS` seconds past the timeout
+ * once found, never before.
  */
-export async function timeUntilLine<R>(argv: readonly string[], line: string | null, opts: PhaseOptions & { stop: () => Promise<void>; ready?: (signal: AbortSignal) => Promise<R | undefined> }): Promise<PhaseResult & { found: boolean; readyValue?: R }> {
+export async function timeUntilLine<R>(argv: readonly string[], line: string | null, opts: PhaseOptions & { stop: () => Promise<void>; ready?: (signal: AbortSignal) => Promise<R | undefined>; holdS?: number }): Promise<PhaseResult & { found: boolean; readyValue?: R }> {
   const [file, ...args] = argv as [string, ...string[]];
   let t1: bigint | null = null;
   const found = () => {
@@ -66,7 +68,10 @@ export async function timeUntilLine<R>(argv: readonly string[], line: string | n
   const abort = new AbortController();
   let readyValue: R | undefined;
   const t0 = process.hrtime.bigint();
-  const child = execa(file, args, { reject: false, buffer: false, timeout: opts.timeoutS * 1000, killSignal: 'SIGKILL', ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }) });
+  const child = execa(file, args, { reject: false, buffer: false, timeout: (opts.timeoutS + (opts.holdS ?? 0)) * 1000, killSignal: 'SIGKILL', ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }) });
+  // The wait itself ends at timeoutS; what holds the process after it was found does not count.
+  let waitedOut = false;
+  const waitLimit = opts.holdS ? setTimeout(() => { if (t1 === null) { waitedOut = true; child.kill('SIGKILL'); } }, opts.timeoutS * 1000) : undefined;
   opts.ready?.(abort.signal).then((v) => {
     if (v === undefined || abort.signal.aborted) return;
     readyValue = v;
@@ -81,11 +86,12 @@ export async function timeUntilLine<R>(argv: readonly string[], line: string | n
   child.stderr?.on('data', (c: Buffer) => seek(out.push('stderr', c)));
   const r = await child;
   const end = process.hrtime.bigint();
+  clearTimeout(waitLimit);
   abort.abort();
   const last = out.end();
   if (t1 === null && line !== null && last.some((l) => l.text.includes(line))) t1 = end; // last line without newline
   return {
-    seconds: seconds(t0, t1 ?? end), exitCode: r.exitCode, timedOut: r.timedOut && t1 === null,
+    seconds: seconds(t0, t1 ?? end), exitCode: r.exitCode, timedOut: (r.timedOut || waitedOut) && t1 === null,
     output: out.text(), stdout: out.stdout(), found: t1 !== null, ...(readyValue !== undefined ? { readyValue } : {}),
   };
 }

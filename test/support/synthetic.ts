@@ -46,7 +46,7 @@ export function syntheticSamples(o: SyntheticOptions): Sample[] {
 export function syntheticMeta(workloads: string[], modes: string[], options: Partial<RunOptions> = {}, runner = 'runner-1'): RunMeta {
   return {
     format: 1, run_id: '2026-01-01T00-00-00Z', started_at: '2026-01-01T00:00:00.000Z', finished_at: '2026-01-01T01:00:00.000Z', outcome: 'complete',
-    command: ['run'], options: { workloads: 'workloads/smoke.yaml', only: null, workload_names: workloads, modes, containerd: '2', runtime: 'ctr', link: 'wan', samples: 5, order: 'shuffled', keep_disturbed: false, warm: false, seed: 1, percentile: 95, ...options },
+    command: ['run'], options: { workloads: 'workloads/smoke.yaml', only: null, workload_names: workloads, modes, containerd: '2', runtime: 'ctr', link: 'wan', samples: 5, order: 'shuffled', keep_disturbed: false, warm: false, after_ready: false, seed: 1, percentile: 95, ...options },
     host: { kernel: '6.1.0', cpu: 'synthetic', cores: 2, memory_gib: 24, runner }, versions: { hellobench: '0.1.0' },
     link: { profile: 'wan', bandwidth: 100e6, rttMs: 20, registry: '10.0.0.1:5000' }, planned_samples: 0, prepared: [], prepare_failures: [],
   };

@@ -21,7 +21,7 @@ test('the command a report prints repeats the run: every recorded option comes b
   const runs = [
     ['--workloads', 'workloads/smoke.yaml', '--seed', '4'],
     ['--workloads', 'workloads/smoke.yaml', '--only', 'hello,server', '--modes', 'legacy,estargz', '--samples', '3', '--seed', '9', '--link', 'wan',
-      '--bandwidth', '50mbit', '--rtt', '30ms', '--containerd', '1.6', '--order', 'blocked', '--until-ci', '5', '--max-samples', '8', '--keep-disturbed', '--warm', '--percentile', '90', '--allow-outside-mounts'],
+      '--bandwidth', '50mbit', '--rtt', '30ms', '--containerd', '1.6', '--order', 'blocked', '--until-ci', '5', '--max-samples', '8', '--keep-disturbed', '--warm', '--after-ready', '--percentile', '90', '--allow-outside-mounts'],
     ['--workloads', 'workloads/debian.yaml', '--category', 'language', '--source-registry', 'mirror.example/library', '--seed', '2', '--shard', '2/3'],
     ['--workloads', 'workloads/debian.yaml', '--only', 'node-demo', '--runtime', 'cri', '--seed', '3'],
   ];
@@ -34,7 +34,7 @@ test('the command a report prints repeats the run: every recorded option comes b
     assert.deepEqual(resolveRun(cliOptionsOf(first, 'results/x')).options, first, `resume of ${args.join(' ')}`);
   }
   // Every option that changes the plan has its flag.
-  const recorded = new Set<string>([...OPTION_FLAGS.map(([k]) => k), 'modes', 'keep_disturbed', 'warm', 'allow_outside_mounts', 'shard', 'workload_names']);
+  const recorded = new Set<string>([...OPTION_FLAGS.map(([k]) => k), 'modes', 'keep_disturbed', 'warm', 'after_ready', 'allow_outside_mounts', 'shard', 'workload_names']);
   for (const key of Object.keys(RunMetaSchema.shape.options.shape)) assert.ok(recorded.has(key), `option ${key} has no flag in repeatArgs`);
   // CRI is driven on containerd 2's config only: refused before any lab starts.
   await assert.rejects(resolved(['--workloads', 'workloads/smoke.yaml', '--runtime', 'cri', '--containerd', '1.6']), /--runtime cri: needs --containerd 2/);

@@ -9,7 +9,7 @@ import { resultCsv } from '../../src/report/csv.ts';
 import { summarize } from '../../src/stats/summary.ts';
 import type { Sample } from '../../src/results/sample.ts';
 import { loadSamples, SampleStore } from '../../src/results/store.ts';
-import { percentile } from '../../src/stats/percentile.ts';
+import { percentile } from '../../src/util/percentile.ts';
 
 function sample(workload: string, mode: string, pull: number, status: Sample['status'] = 'ok'): Sample {
   return {

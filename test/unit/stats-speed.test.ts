@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { max, median, min } from 'simple-statistics';
 import { prng } from '../../src/util/random.ts';
 import { samplesCsv } from '../../src/report/csv.ts';
-import { percentile, percentileSorted } from '../../src/stats/percentile.ts';
+import { percentile, percentileSorted } from '../../src/util/percentile.ts';
 import { middleLaw, ResampledMedian, type MiddleLaw } from '../../src/stats/resample.ts';
 import { bootstrapMedianCI, summarize } from '../../src/stats/summary.ts';
 import { syntheticSamples } from '../support/synthetic.ts';
