@@ -3,7 +3,7 @@
 // same binary timed the same way. Run: node --import tsx experiments/overhead.ts [runs]
 import { spawn } from 'node:child_process';
 import { timeProcess } from '../src/timing/timer.ts';
-import { percentile } from '../src/stats/percentile.ts';
+import { percentile } from '../src/util/percentile.ts';
 
 const runs = Number(process.argv[2] ?? 300);
 const cmd = '/bin/true';

@@ -43,7 +43,7 @@ export async function buildReport(dir: string, opts: ReportOptions): Promise<{ i
     startup: once(() => renderSvg(startupSpec(input.summary, runtimeOf(input.meta)?.subject))),
     totals: once(() => renderSvg(totalsSpec(input.summary))),
     afterReady: once(() => {
-      const spec = afterReadySpec(loadCurves(input.samples, input.summary.keep_disturbed), input.summary);
+      const spec = afterReadySpec(loadCurves(input.samples, input.summary, input.summary.keep_disturbed), input.summary);
       return spec && renderSvg(spec);
     }),
     daemons: once(() => {

@@ -10,7 +10,7 @@ import { describeHost, repeatArgs, shellQuote, type RunMeta } from '../results/m
 import { runtimeOf } from '../runtimes/index.ts';
 import { bytesInPhases, cellKey, counted, type Sample } from '../results/sample.ts';
 import { fetchedByCell } from '../stats/compare.ts';
-import { loadCurves, settleTimes, SETTLE_FLOOR_MS, SETTLE_RATIO, type LoadCurve } from '../stats/after-ready.ts';
+import { loadCurves, settleTimes, SETTLE_FLOOR_MS, SETTLE_RATIO, SETTLE_WINDOW, type LoadCurve } from '../stats/after-ready.ts';
 import { fidelity, type FidelityRow, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
 import type { LinkSpec } from '../lab/link.ts';
 import type { PreparedImage } from '../images/prepare.ts';
@@ -129,7 +129,7 @@ export function buildModel(input: ReportInput): ReportModel {
   const daemons = daemonsTable(summary, samples);
   const fetched = fetchedTable(summary, samples);
   const warm = warmTable(input);
-  const afterReady = afterReadyTable(loadCurves(samples, summary.keep_disturbed));
+  const afterReady = afterReadyTable(loadCurves(samples, summary, summary.keep_disturbed));
   return {
     title: `hellobench: start-up of ${runtimeOf(meta)?.subject ?? 'containers'}${meta ? `, run ${meta.run_id}` : ''}`,
     headline: [...(trust.problem ? [`Not a measurement: ${trust.problem}.`] : []), ...speedupText(summary)], tables, failures, disturbed, finding, fetched, environment, reproduce, notes,
@@ -221,7 +221,7 @@ export function afterReadyTable(curves: readonly LoadCurve[]): Table | undefined
   const settles = settleTimes(curves);
   const ms = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
   return {
-    caption: `The first seconds of service (--after-ready): latency of the answers once the server was up (medians over samples of each second's figures); the p99 settles from the second after which it stays within ${Math.round((SETTLE_RATIO - 1) * 100)}% (or ${SETTLE_FLOOR_MS} ms) of ${BASELINE}'s`,
+    caption: `The first seconds of service (--after-ready): latency of the answers once the server was up (medians over samples of each second's figures); the p99 settles from the second after which it stays within ${Math.round((SETTLE_RATIO - 1) * 100)}% (or ${SETTLE_FLOOR_MS} ms) of ${BASELINE}'s, over windows of ${SETTLE_WINDOW} s`,
     header: ['image', 'mode', 'answered', 'errors', 'p50 ms', 'p99 ms', 'p99 in second 1 (ms)', `p99 within reach of ${BASELINE} from second`, 'fetched meanwhile (MB)', 'n'],
     rows: curves.map((c) => {
       const settle = settles.find((x) => x.workload === c.workload && x.mode === c.mode);

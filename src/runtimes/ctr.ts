@@ -10,13 +10,13 @@ import type { Mode } from '../systems/system.ts';
 import { lastLines } from '../util/text.ts';
 import { processProblem, type ContainerRuntime, type RuntimeContext, type SampleSpec, type Step, type StepResult } from './runtime.ts';
 
-export function createArgv(rt: RuntimeContext, w: Workload, mode: Mode, ref: string, id: string): string[] {
+export function createArgv(rt: RuntimeContext, w: Workload, mode: Mode, ref: string, id: string, loaded = false): string[] {
   const argv = [rt.ctr, ...rt.ctrArgs, 'container', 'create', '--snapshotter', mode.system.snapshotter];
   // `ctr container create` takes no cgroup path (1.6 and 2.4 alike): runc gets containerd's
   // default /<namespace>/<id>, a cgroupfs path off the hierarchy's root, right for the lab's driver only.
   if (rt.cgroups.driver !== 'cgroupfs') throw new LabError(`ctr container create cannot place containers for the ${rt.cgroups.driver} cgroup driver: use --runtime cri`);
-  // A ctr container's network namespace is empty: a server probed or loaded over HTTP shares the host's.
-  if (w.ready || w.after_ready) argv.push('--net-host');
+  // A ctr container's network namespace is empty: a server probed or loaded (`loaded`) over HTTP shares the host's.
+  if (w.ready || loaded) argv.push('--net-host');
   for (const [k, v] of Object.entries(w.env)) argv.push('--env', `${k}=${v}`);
   for (const m of w.mounts) argv.push('--mount', `type=bind,src=${m.source},dst=${m.target},options=rbind:ro`);
   argv.push(ref, id);
@@ -54,7 +54,7 @@ function stepsOf(ctx: RuntimeContext, spec: SampleSpec): Step[] {
     {
       phase: 'create',
       async run() {
-        const r = await timeProcess(createArgv(ctx, w, mode, ref, id), { timeoutS: w.timeout });
+        const r = await timeProcess(createArgv(ctx, w, mode, ref, id, spec.afterReady !== undefined), { timeoutS: w.timeout });
         return { ...r, problem: processProblem('ctr container create', r, w.timeout) };
       },
     },

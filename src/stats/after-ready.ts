@@ -20,8 +20,8 @@ export interface LoadCurve {
   bytes_fetched: number;
 }
 
-/** Every cell whose counted samples carry a load after ready, in the order of `cells`. */
-export function loadCurves(samples: readonly Sample[], keepDisturbed = false): LoadCurve[] {
+/** Every cell whose counted samples carry a load after ready, by workload then mode as `order` lists them. */
+export function loadCurves(samples: readonly Sample[], order: { workloads: readonly string[]; modes: readonly string[] }, keepDisturbed = false): LoadCurve[] {
   const out: LoadCurve[] = [];
   for (const list of samplesByCell(samples, (s) => counted(s, keepDisturbed) && s.after_ready !== undefined && !s.after_ready.problem).values()) {
     const loads = list.map((s) => s.after_ready!);
@@ -36,8 +36,12 @@ export function loadCurves(samples: readonly Sample[], keepDisturbed = false): L
       answered: median(loads.map((l) => l.answered)), errors: median(loads.map((l) => l.errors)), bytes_fetched: median(loads.map((l) => l.bytes_fetched)),
     });
   }
-  return out;
+  const rank = (c: LoadCurve) => order.workloads.indexOf(c.workload) * (order.modes.length + 1) + order.modes.indexOf(c.mode);
+  return out.sort((a, b) => rank(a) - rank(b));
 }
+
+/** Seconds each point's p99 is taken over (it and the next ones): one noisy second neither settles nor unsettles a mode. */
+export const SETTLE_WINDOW = 3;
 
 /** How close to the baseline's p99 counts as there: 10%, or 1 ms for answers of a few ms (noise). */
 export const SETTLE_RATIO = 1.1;
@@ -48,7 +52,10 @@ export interface Settle {
   mode: string;
   /** The baseline's p99: the median of its per-second p99 over the load. */
   reference_ms: number;
-  /** The first second from which every later second's p99 stays within reach of the reference; absent: never in the load. */
+  /**
+   * The first second from which the p99 stays within reach of the reference: the median p99 of
+   * every window of SETTLE_WINDOW seconds from there on is; absent: never in the load.
+   */
   settled_s?: number;
 }
 
@@ -59,8 +66,9 @@ export function settleTimes(curves: readonly LoadCurve[]): Settle[] {
     if (!base?.points.length || c.mode === BASELINE) return [];
     const reference = median(base.points.map((p) => p.p99_ms));
     const reach = Math.max(reference * SETTLE_RATIO, reference + SETTLE_FLOOR_MS);
+    const windowed = c.points.map((_, i) => median(c.points.slice(i, i + SETTLE_WINDOW).map((p) => p.p99_ms)));
     let settled: number | undefined;
-    for (let i = c.points.length - 1; i >= 0 && c.points[i]!.p99_ms <= reach; i--) settled = c.points[i]!.second;
+    for (let i = c.points.length - 1; i >= 0 && windowed[i]! <= reach; i--) settled = c.points[i]!.second;
     return [{ workload: c.workload, mode: c.mode, reference_ms: reference, ...(settled !== undefined ? { settled_s: settled } : {}) }];
   });
 }
