@@ -152,6 +152,8 @@ export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, f
   // The run phase's bytes are those fetched until the server was up, not while it was loaded.
   const run = load?.window && cold.bounds.find(([p]) => p === 'run');
   if (run) run[1] = Math.min(run[1], load.window![0]);
+  // What the container read through the lazy mounts, where the system counts it: not a condition of the sample.
+  const readBytes = cold.status === 'ok' ? await mode.system.readBytes?.(ctx).catch(() => undefined) : undefined;
   // The daemons' cost so far is the cold start's (they started with it), read once its phases are over.
   const readEnd = performance.now();
   const daemons = withStart(lab.daemonUsage?.(), daemonsUp);
@@ -189,6 +191,7 @@ export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, f
     image_bytes: job.image.compressed_bytes, layers: job.image.layers, bytes_fetched: bytes, requests,
     ...(daemons ? { daemons, daemons_read_ms: daemonsReadMs } : {}),
     ...(cold.lazyMounts !== undefined ? { lazy_mounts: cold.lazyMounts } : {}),
+    ...(readBytes !== undefined ? { read_bytes: readBytes } : {}),
     ...(linkBefore !== undefined && linkAfter !== undefined ? { link_bytes: linkAfter - linkBefore } : {}),
     ...(output ? { output_tail: lastLines(output, 5) } : {}),
     ...(warm ? { warm } : {}),

@@ -43,7 +43,7 @@ const sampleColumns = (phases: readonly string[]): Column[] => [
   ['status', (s) => s.status], ['reason', (s) => s.reason ?? ''],
   ...phases.map((p): Column => [p, (s) => num(s.phases[p])]), ['total', (s) => num(s.total)],
   ['image_bytes', (s) => s.image_bytes], ...phases.map((p): Column => [`fetched_${p}`, (s) => s.bytes_fetched[p] ?? '']),
-  ['fetched_total', (s) => s.bytes_fetched.total], ['requests', (s) => s.requests?.total ?? ''], ['lazy_mounts', (s) => s.lazy_mounts ?? ''],
+  ['fetched_total', (s) => s.bytes_fetched.total], ['requests', (s) => s.requests?.total ?? ''], ['read_bytes', (s) => s.read_bytes ?? ''], ['lazy_mounts', (s) => s.lazy_mounts ?? ''],
   ['containerd_cpu_s', (s) => s.daemons?.containerd?.cpu_s ?? ''], ['containerd_peak_rss_mb', (s) => s.daemons?.containerd?.peak_rss_mb ?? ''],
   ['snapshotter_cpu_s', (s) => snapshotterDaemon(s)?.cpu_s ?? ''], ['snapshotter_peak_rss_mb', (s) => snapshotterDaemon(s)?.peak_rss_mb ?? ''],
   ['state_disk_mb', (s) => (s.daemons ? Object.values(s.daemons).reduce((t, d) => t + (d.disk_mb ?? 0), 0) : '')],

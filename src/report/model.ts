@@ -197,17 +197,21 @@ export function daemonsTable(summary: Summary, samples: readonly Sample[]): Tabl
 export function fetchedTable(summary: Summary, samples: readonly Sample[]): Table {
   const byCell = fetchedByCell(samples);
   const mb = (v: number) => (v / 1e6).toFixed(2);
+  // Where a system counts what the container read through its mounts: fetched / read per sample.
+  const reads = samples.some((s) => s.read_bytes !== undefined);
   const rows = summary.cells.flatMap((c) => {
     const f = byCell.get(cellKey(c.workload, c.mode));
     if (!f) return [];
     const ok = samples.filter((s) => s.workload === c.workload && s.mode === c.mode && s.status === 'ok');
     const after = median(ok.map((s) => s.bytes_fetched.total - bytesInPhases(s)));
     const range = f.bytes.min === f.bytes.max ? 'all the same' : `${mb(f.bytes.min)}-${mb(f.bytes.max)}`;
-    return [[c.workload, c.mode, mb(f.bytes.median), range, f.requests ? String(f.requests.median) : '-', mb(after), String(ok.length)]];
+    const read = ok.filter((s) => s.read_bytes !== undefined && s.read_bytes > 0);
+    const amplification = read.length ? [mb(median(read.map((s) => s.read_bytes!))), `${median(read.map((s) => s.bytes_fetched.total / s.read_bytes!)).toFixed(2)}x`] : ['-', '-'];
+    return [[c.workload, c.mode, mb(f.bytes.median), range, f.requests ? String(f.requests.median) : '-', mb(after), ...(reads ? amplification : []), String(ok.length)]];
   });
   return {
-    caption: 'What the registry served per sample (medians of ok samples; blob and manifest responses): fixed for a fixed image and workload, so compare and history judge it apart from time',
-    header: ['image', 'mode', 'MB fetched', 'range (MB)', 'requests', 'of it after the phases (MB)', 'n'],
+    caption: `What the registry served per sample (medians of ok samples; blob and manifest responses): fixed for a fixed image and workload, so compare and history judge it apart from time${reads ? '; where the system counts what the kernel read from its mounts for the container (readahead included), the read amplification: fetched / read' : ''}`,
+    header: ['image', 'mode', 'MB fetched', 'range (MB)', 'requests', 'of it after the phases (MB)', ...(reads ? ['read through the mounts (MB)', 'fetched / read'] : []), 'n'],
     rows,
   };
 }

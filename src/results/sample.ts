@@ -34,6 +34,11 @@ export interface Sample {
    * of older runs): with the bytes, what a fixed image and workload fetch whatever the clock did.
    */
   requests?: Record<string, number> & { total: number };
+  /**
+   * Bytes the kernel read from the lazy mounts for the container (its FUSE reads, readahead
+   * included), where the system counts them (Nydus): bytes_fetched over it is the read amplification.
+   */
+  read_bytes?: number;
   /** Bytes that crossed the link towards the runtime during the sample, headers included (shaped links only). */
   link_bytes?: number;
   /**

@@ -1,7 +1,8 @@
 // Nydus: RAFS v6 images served by nydusd in FUSE mode, through containerd-nydus-grpc.
 // FUSE is the mode measured: the kernels we test on lack EROFS on-demand (fscache). nydusd
 // mounts the image at `container create`, not at pull: its start-up is in create.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { tool, toolVersion, type Tool } from '../lab/tools.ts';
@@ -86,6 +87,13 @@ export const nydus: SnapshotterSystem<NydusOptions> = {
   // One nydusd FUSE mount per image (not per layer), from `create` on.
   lazyProof: (ctx) => fuseProof(ctx.dir, 'nydusd'),
 
+  // Each nydusd counts what its FUSE reads returned (`data_read` of its API's global metrics).
+  async readBytes(ctx) {
+    let bytes = 0;
+    for (const socket of nydusdSockets(join(ctx.dir, 'root', 'socket'))) bytes += (await nydusdMetrics(socket)).data_read;
+    return bytes;
+  },
+
   // The flags name changes to how images are made (ACL filter, kept record) so older tags are not reused.
   async convertKey(mode) {
     return { converter: await toolVersion(CONVERTER), builder: await toolVersion(BUILDER), dropsAclXattrs: true, keepsRecord: true, ...mode.options };
@@ -136,3 +144,28 @@ const MODES: Mode<NydusOptions>[] = [
   { name: 'nydus', tag: 'nydus', system: nydus, options: { prefetch: false } },
   { name: 'nydus-prefetch', tag: 'nydus-prefetch', system: nydus, options: { prefetch: true }, profile: 'reads' },
 ];
+
+/** The API socket of every nydusd the snapshotter started (dedicated mode: one per image, `<root>/socket/<id>/api.sock`). */
+function nydusdSockets(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).map((id) => join(dir, id, 'api.sock')).filter((s) => existsSync(s));
+}
+
+/** A nydusd's global metrics of its file system. */
+function nydusdMetrics(socketPath: string): Promise<{ data_read: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: '/api/v1/metrics', timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => {
+        const m = (() => { try { return JSON.parse(body) as { data_read?: unknown }; } catch { return {}; } })();
+        if (res.statusCode === 200 && typeof m.data_read === 'number') resolve({ data_read: m.data_read });
+        else reject(new Error(`nydusd ${socketPath}: /api/v1/metrics answered ${res.statusCode} without data_read`));
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`nydusd ${socketPath}: /api/v1/metrics did not answer within 2 s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}

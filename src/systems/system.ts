@@ -117,6 +117,11 @@ export interface SnapshotterSystem<O = unknown> {
   pullArgv(ctx: SampleContext, ref: string, mode: Mode<O>): string[];
   /** The lazy proof once the container is created; lazy systems have one, and a sample that fails it is `invalid`. */
   lazyProof?(ctx: SampleContext, layers: number): LazyProof;
+  /**
+   * Bytes the kernel has read from its mounts for the container so far in the sample (readahead
+   * included), where the system counts them: with what the registry served, the read amplification.
+   */
+  readBytes?(ctx: SampleContext): Promise<number>;
   /** Everything besides the original image that shapes the converted image (the tag's hash). */
   convertKey?(mode: Mode<O>, w: Workload): Promise<unknown>;
   /** Converts the original into this mode's image and pushes it to ctx.dst; absent: the original is used. */

@@ -154,4 +154,10 @@ test("the fetched table: each cell's median bytes and requests, their range, and
   assert.deepEqual(table.rows[1]!.slice(0, 3), ['a', 'estargz', (median(est) / 1e6).toFixed(2)]);
   assert.equal(table.rows[1]![3], `${(Math.min(...est) / 1e6).toFixed(2)}-${(Math.max(...est) / 1e6).toFixed(2)}`);
   assert.equal(table.rows[1]![5], '1.00', 'a background fetch after the phases');
+  assert.equal(table.header.length, 7, 'no read columns when no system counted reads');
+  // A system that counts what the container read: fetched / read per sample, its median.
+  const counted = samples.map((s) => (s.mode === 'estargz' ? { ...s, read_bytes: 2e6 } : s));
+  const withReads = fetchedTable(summarize(counted, { percentile: 95, seed: 1 }), counted);
+  assert.deepEqual(withReads.rows[0]!.slice(6, 8), ['-', '-']);
+  assert.deepEqual(withReads.rows[1]!.slice(6, 8), ['2.00', `${(median(est) / 2e6).toFixed(2)}x`]);
 });
