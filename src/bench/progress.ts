@@ -25,5 +25,9 @@ export function progressLine(s: Sample, round: number, count: string): string {
   const fetched = bytesInPhases(s) - (s.bytes_fetched.run ?? 0);
   const body = ` ${Object.entries(s.phases).map(([p, v]) => `${p} ${f(v)}`).join(' ')} total ${f(s.total)} s; ` +
     `${mb(fetched)} of ${mb(s.image_bytes)} MB fetched before run`;
-  return head + body + (s.reason ? ` (${s.reason})` : '');
+  // What --warm and --after-ready added: the second start's total, the load's answers and p99s.
+  const warm = s.warm ? `; second start ${s.warm.status === 'ok' ? `${f(s.warm.total)} s` : `${s.warm.status} (${s.warm.reason})`}` : '';
+  const p99s = s.after_ready?.per_second.flatMap((p) => (p.p99_ms === undefined ? [] : [p.p99_ms])) ?? [];
+  const load = s.after_ready ? `; after ready ${s.after_ready.problem ?? `${s.after_ready.answered}/${s.after_ready.sent} answered${p99s.length ? `, p99 ${p99s[0]!.toFixed(1)} ms in second 1, at most ${Math.max(...p99s).toFixed(1)} ms` : ''}`}` : '';
+  return head + body + warm + load + (s.reason ? ` (${s.reason})` : '');
 }
