@@ -9,7 +9,7 @@ import { cli, leftovers, readSamples } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hellobench-e2e-after-ready-'));
 
-/** busybox's httpd, up at its first answer, then loaded for 3 s at 20 requests a second. */
+/** busybox's httpd, up at its first answer, then loaded for 5 s at 20 requests a second. */
 const catalogue = join(tmp, 'web.yaml');
 writeFileSync(catalogue, `workloads:
   - name: web
@@ -23,7 +23,7 @@ writeFileSync(catalogue, `workloads:
     pattern: cmd-arg-wait
     args: [sh, -c, "echo hello > /www/index.html && exec httpd -f -p 18081 -h /www"]
     ready: { http: { port: 18081, path: /index.html, expect: hello } }
-    after_ready: { seconds: 3, rate: 20 }
+    after_ready: { seconds: 5, rate: 20 }
     timeout: 60
 `);
 
@@ -40,11 +40,11 @@ for (const runtime of ['ctr', 'cri']) {
     for (const s of readSamples(dir)) {
       const a = s.after_ready!;
       assert.ok(a && !a.problem, `${s.mode}: ${JSON.stringify(a)}`);
-      assert.equal(a.sent, 60);
-      assert.equal(a.answered, 60, `${s.mode}: ${a.errors} errors`);
-      assert.ok(a.per_second.length >= 3 && a.per_second.every((p) => p.p99_ms! > 0), JSON.stringify(a.per_second));
-      // The clock stopped at ready: the run phase does not hold the load's 3 s.
-      assert.ok(s.phases.run! < 3, `${s.mode}: run ${s.phases.run} s`);
+      assert.equal(a.sent, 100);
+      assert.equal(a.answered, 100, `${s.mode}: ${a.errors} errors`);
+      assert.ok(a.per_second.length >= 5 && a.per_second.every((p) => p.p99_ms! > 0), JSON.stringify(a.per_second));
+      // The clock stopped at ready: the run phase does not hold the load's 5 s.
+      assert.ok(s.phases.run! < 5, `${s.mode}: run ${s.phases.run} s`);
     }
     for (const f of ['after-ready.svg', 'after-ready.png']) assert.ok(existsSync(join(dir, f)), f);
     assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /## The first seconds of service \(--after-ready\)/);
