@@ -61,7 +61,7 @@ class LoadAfterReady {
     const base = { rate: a.rate, seconds: a.seconds, target };
     const from = Date.now();
     try {
-      const o = await runLoad({ url: `http://${address}:${http.port}${http.path}`, seconds: a.seconds, rate: a.rate, requests: a.requests ?? Math.ceil(a.seconds * a.rate), connections: a.connections });
+      const o = await runLoad({ url: `http://${address}:${http.port}${http.path}`, seconds: a.seconds, rate: a.rate, ...(a.requests ? { requests: a.requests } : {}), connections: a.connections });
       this.outcome = { ...base, ...o };
     } catch (err) {
       this.outcome = { ...base, sent: 0, answered: 0, errors: 0, per_second: [], problem: oneLine(err) };

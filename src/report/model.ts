@@ -8,7 +8,7 @@ import type { ReportInput } from './input.ts';
 import { describe } from '../lab/link.ts';
 import { describeHost, repeatArgs, shellQuote, type RunMeta } from '../results/metadata.ts';
 import { runtimeOf } from '../runtimes/index.ts';
-import { bytesInPhases, cellKey, counted, type Sample } from '../results/sample.ts';
+import { bytesInPhases, cellKey, counted, samplesByCell, type Sample } from '../results/sample.ts';
 import { fetchedByCell } from '../stats/compare.ts';
 import { loadCurves, settleTimes, SETTLE_FLOOR_MS, SETTLE_RATIO, SETTLE_WINDOW, type LoadCurve } from '../stats/after-ready.ts';
 import { fidelity, type FidelityRow, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
@@ -199,10 +199,11 @@ export function fetchedTable(summary: Summary, samples: readonly Sample[]): Tabl
   const mb = (v: number) => (v / 1e6).toFixed(2);
   // Where a system counts what the container read through its mounts: fetched / read per sample.
   const reads = samples.some((s) => s.read_bytes !== undefined);
+  const okByCell = samplesByCell(samples, (s) => s.status === 'ok');
   const rows = summary.cells.flatMap((c) => {
     const f = byCell.get(cellKey(c.workload, c.mode));
     if (!f) return [];
-    const ok = samples.filter((s) => s.workload === c.workload && s.mode === c.mode && s.status === 'ok');
+    const ok = okByCell.get(cellKey(c.workload, c.mode)) ?? [];
     const after = median(ok.map((s) => s.bytes_fetched.total - bytesInPhases(s)));
     const range = f.bytes.min === f.bytes.max ? 'all the same' : `${mb(f.bytes.min)}-${mb(f.bytes.max)}`;
     const read = ok.filter((s) => s.read_bytes !== undefined && s.read_bytes > 0);
@@ -246,13 +247,14 @@ export function warmTable(input: ReportInput): Table | undefined {
   const cells = summary.cells.filter((c) => c.stats.warm);
   if (!cells.length) return undefined;
   const failed = samples.filter((s) => s.warm && s.warm.status !== 'ok').length;
+  const warmByCell = samplesByCell(samples, (s) => s.warm?.status === 'ok' && counted(s, summary.keep_disturbed));
   return {
     caption: `The second start (--warm): the same image again on the node the cold start left (medians; ${failed} second start(s) not ok)`,
     header: ['image', 'mode', 'cold total (s)', 'warm total (s)', 'warm 95% CI', 'warm / cold', 'fetched during warm (MB)', 'n'],
     rows: cells.map((c) => {
       const cold = c.stats.total!;
       const w = c.stats.warm!;
-      const bytes = samples.filter((s) => s.workload === c.workload && s.mode === c.mode && s.warm?.status === 'ok' && counted(s, summary.keep_disturbed)).map((s) => s.warm!.bytes_fetched);
+      const bytes = (warmByCell.get(cellKey(c.workload, c.mode)) ?? []).map((s) => s.warm!.bytes_fetched);
       return [c.workload, c.mode, cold.median.toFixed(3), w.median.toFixed(3), `${w.ci[0].toFixed(3)}-${w.ci[1].toFixed(3)}`,
         (w.median / cold.median).toFixed(2), bytes.length ? (median(bytes) / 1e6).toFixed(2) : '-', String(w.n)];
     }),

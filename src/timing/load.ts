@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadSecond } from '../results/sample.ts';
 import { percentileSorted } from '../util/percentile.ts';
 
-export interface LoadSpec { url: string; seconds: number; rate: number; requests: number; connections: number }
+/** `requests`: at most this many in all; seconds x rate when absent. */
+export interface LoadSpec { url: string; seconds: number; rate: number; requests?: number; connections: number }
 
 export interface LoadOutcome { sent: number; answered: number; errors: number; per_second: LoadSecond[] }
 
@@ -32,7 +33,7 @@ function get(url: string, agent: Agent): Promise<boolean> {
 /** Sends min(requests, seconds x rate) requests at the rate over at most `connections` connections, then waits for their answers. */
 export async function runLoad(spec: LoadSpec): Promise<LoadOutcome> {
   const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
-  const count = Math.min(spec.requests, Math.round(spec.seconds * spec.rate));
+  const count = Math.min(spec.requests ?? Infinity, Math.round(spec.seconds * spec.rate));
   const seconds: { latencies: number[]; errors: number }[] = [];
   const start = performance.now();
   const inFlight: Promise<void>[] = [];
