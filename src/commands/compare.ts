@@ -5,9 +5,13 @@ import { markdownTable } from '../report/markdown.ts';
 import type { Table } from '../report/model.ts';
 import { writeExports, type Exporter } from '../report/exporter.ts';
 import { UsageError } from './errors.ts';
-import { compareRuns, MACHINE_SHIFT, machineDiffered, machineShift, MIN_BYTES_CHANGE, MIN_CHANGE, MIN_REQUESTS_CHANGE, type Change, type FetchChange, type MachineShift } from '../stats/compare.ts';
+import { compareRuns, MACHINE_SHIFT, machineDiffered, machineShift, MIN_CHANGE, type Change, type FetchChange, type MachineShift } from '../stats/compare.ts';
+import { fetchNoises } from '../systems/index.ts';
 
-const test = (minChange: number, keep: boolean) => `A change is marked only when the 95% bootstrap interval of median(new total) / median(base total), resampling both runs (2000 resamples), excludes 1, and the change of the median is at least ${(minChange * 100).toFixed(0)}%. ${keep ? 'Disturbed samples are kept.' : 'Samples taken while the machine was disturbed are left out.'} What was fetched is judged apart from time, on the median per sample of the ok samples: more bytes by over ${MIN_BYTES_CHANGE * 100}%, or more registry requests by over ${MIN_BYTES_CHANGE * 100}% and at least ${MIN_REQUESTS_CHANGE}, is a regression whatever the machine did.`;
+/** The fetch noise system by system: "over 5% (requests: and over 1) for overlayfs, ...". */
+const noiseText = () => fetchNoises().map(({ systems, noise }) => `over ${noise.share * 100}% (requests: and over ${noise.requests}) for ${systems.join(', ')}`).join('; ');
+
+const test = (minChange: number, keep: boolean) => `A change is marked only when the 95% bootstrap interval of median(new total) / median(base total), resampling both runs (2000 resamples), excludes 1, and the change of the median is at least ${(minChange * 100).toFixed(0)}%. ${keep ? 'Disturbed samples are kept.' : 'Samples taken while the machine was disturbed are left out.'} What was fetched is judged apart from time, on the median per sample of the ok samples, beyond every sample of the other run: more bytes or more registry requests, by ${noiseText()}, is a regression whatever the machine did.`;
 
 /** What was fetched in one cell, base -> new, with its own verdict where it is not the same. */
 export function fetchedText(f: FetchChange | undefined): string {

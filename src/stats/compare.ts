@@ -5,7 +5,8 @@
 // What was fetched (bytes and registry requests): fixed for a fixed image and workload, so it is
 // judged apart from time, whatever the machine did.
 import { median } from 'simple-statistics';
-import { orderModes } from '../systems/index.ts';
+import { fetchNoiseOf, orderModes, type FetchNoise } from '../systems/index.ts';
+import { FETCH_NOISE } from '../systems/system.ts';
 import { cellKey, counted, samplesByCell, type Sample } from '../results/sample.ts';
 import type { MachineCheck } from '../results/machine.ts';
 import { ratioCI, stream } from './summary.ts';
@@ -44,11 +45,6 @@ function totalsByCell(samples: readonly Sample[], keep: boolean): Map<string, nu
 /** Smallest relative change of the median that is reported (5%). */
 export const MIN_CHANGE = 0.05;
 
-/** Bytes fetched for a fixed image and workload vary by a few requests: a 5% change is the system's. */
-export const MIN_BYTES_CHANGE = 0.05;
-/** Requests change by whole responses: past 5%, and by at least this many. */
-export const MIN_REQUESTS_CHANGE = 2;
-
 /** A cell's figure over its ok samples: the median, and the range its samples spread over. */
 export interface Spread { median: number; min: number; max: number }
 export interface Fetched { bytes: Spread; requests?: Spread }
@@ -67,16 +63,17 @@ const ratioOf = (a: number, b: number) => (a > 0 ? b / a : b > 0 ? Infinity : 1)
 
 /**
  * Judges what a cell fetched in two runs. Most systems fetch the same bytes and requests in
- * every sample; one whose fetches vary from sample to sample (SOCI's do by a few percent) is
- * judged against its own spread: a change counts only when it passes its floor (5%; for
- * requests also 2 responses) and every sample of one run lies beyond every sample of the other.
+ * every sample; where timing decides some fetches they vary from sample to sample and run to
+ * run, so a change counts only when it passes the system's noise (its share of the median; for
+ * requests also more than its number of responses) and every sample of one run lies beyond
+ * every sample of the other.
  */
-export function fetchChange(a: Fetched, b: Fetched): FetchChange {
+export function fetchChange(a: Fetched, b: Fetched, noise: FetchNoise = FETCH_NOISE): FetchChange {
   const bytes = { base: a.bytes.median, next: b.bytes.median, ratio: ratioOf(a.bytes.median, b.bytes.median) };
   const requests = a.requests && b.requests ? { base: a.requests.median, next: b.requests.median, ratio: ratioOf(a.requests.median, b.requests.median) } : undefined;
-  const past = (x: Spread, y: Spread, floor: number) => ratioOf(x.median, y.median) - 1 > MIN_BYTES_CHANGE && y.median - x.median >= floor && y.min > x.max;
-  const more = past(a.bytes, b.bytes, 1) || (!!a.requests && !!b.requests && past(a.requests, b.requests, MIN_REQUESTS_CHANGE));
-  const less = past(b.bytes, a.bytes, 1) || (!!a.requests && !!b.requests && past(b.requests, a.requests, MIN_REQUESTS_CHANGE));
+  const past = (x: Spread, y: Spread, floor: number) => ratioOf(x.median, y.median) - 1 > noise.share && y.median - x.median >= floor && y.min > x.max;
+  const more = past(a.bytes, b.bytes, 1) || (!!a.requests && !!b.requests && past(a.requests, b.requests, noise.requests + 1));
+  const less = past(b.bytes, a.bytes, 1) || (!!a.requests && !!b.requests && past(b.requests, a.requests, noise.requests + 1));
   return { bytes, ...(requests ? { requests } : {}), verdict: more ? 'regression' : less ? 'improvement' : 'same' };
 }
 
@@ -111,7 +108,7 @@ export function compareRuns(base: readonly Sample[], next: readonly Sample[], op
       change.basis = 'time';
     }
     const [fa, fb] = [baseFetched.get(cellKey(workload, mode)), nextFetched.get(cellKey(workload, mode))];
-    if (fa && fb) change.fetched = fetchChange(fa, fb);
+    if (fa && fb) change.fetched = fetchChange(fa, fb, fetchNoiseOf(mode));
     if (opts.machineDiffered && change.fetched) {
       // Time says nothing of the system here; what was fetched still does.
       change.basis = 'bytes';

@@ -8,9 +8,9 @@ import { nydus } from './nydus.ts';
 import { overlayfs } from './overlayfs.ts';
 import { soci } from './soci.ts';
 import { stargz } from './stargz.ts';
-import type { Mode, SnapshotterSystem } from './system.ts';
+import { FETCH_NOISE, type FetchNoise, type Mode, type SnapshotterSystem } from './system.ts';
 
-export type { Mode, SnapshotterSystem } from './system.ts';
+export type { FetchNoise, Mode, SnapshotterSystem } from './system.ts';
 
 export const SYSTEMS: readonly SnapshotterSystem[] = [overlayfs, stargz, nydus, soci, overlaybd];
 
@@ -43,6 +43,17 @@ export function orderModes(names: readonly string[]): string[] {
 /** The system a recorded mode belongs to; a mode this hellobench does not know stands alone. */
 export function systemOf(mode: string): string {
   return MODES.find((m) => m.name === mode)?.system.name ?? mode;
+}
+
+/** What a recorded mode's fetches move by between runs with no change (FETCH_NOISE for a mode this hellobench does not know). */
+export function fetchNoiseOf(mode: string): FetchNoise {
+  return MODES.find((m) => m.name === mode)?.system.fetchNoise ?? FETCH_NOISE;
+}
+
+/** The fetch noise of every system, the common one first: for the text that says how compare judges. */
+export function fetchNoises(): { systems: string[]; noise: FetchNoise }[] {
+  const own = SYSTEMS.filter((s) => s.fetchNoise && s.modes.length).map((s) => ({ systems: [s.name], noise: s.fetchNoise! }));
+  return [{ systems: SYSTEMS.filter((s) => !s.fetchNoise && s.modes.length).map((s) => s.name), noise: FETCH_NOISE }, ...own];
 }
 
 /** What the lab runs for a sample of `mode`: its system's snapshotter and daemon. */

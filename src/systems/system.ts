@@ -99,6 +99,16 @@ export interface HostCheck {
   problem?: string;
 }
 
+/**
+ * How far what a system fetches for one unchanged image and workload moves between runs, where
+ * timing decides some fetches: a change of bytes within `share` (a fraction of the median), or
+ * of registry requests by `requests` or fewer, is not counted as the system's.
+ */
+export interface FetchNoise { share: number; requests: number }
+
+/** Most systems fetch the same bytes and requests every time: 5% and a single request. */
+export const FETCH_NOISE: FetchNoise = { share: 0.05, requests: 1 };
+
 export interface SnapshotterSystem<O = unknown> {
   name: string;
   /** One line for doctor and the report: what it is and how it mounts here. */
@@ -126,6 +136,8 @@ export interface SnapshotterSystem<O = unknown> {
   convertKey?(mode: Mode<O>, w: Workload): Promise<unknown>;
   /** Converts the original into this mode's image and pushes it to ctx.dst; absent: the original is used. */
   convert?(ctx: ConvertContext, mode: Mode<O>): Promise<ConvertResult>;
+  /** Its own fetch noise where it is wider than FETCH_NOISE, with what it was measured on. */
+  fetchNoise?: FetchNoise;
   /** The size of its metadata in a converted image (TOCs, bootstrap, ztocs), read from the registry. */
   metadata?(image: RegistryImage): Promise<ImageMetadata>;
 }

@@ -11,7 +11,7 @@ import { cli, leftovers, readSamples } from './helpers.ts';
 
 /** One mode per system: legacy's full pull, and each lazy system without a prefetch profile. */
 const MODES = ['legacy', 'estargz-noopt', 'nydus', 'soci'];
-/** Systems whose fetches are the same bytes and requests in every sample (SOCI's vary by a few percent). */
+/** Systems whose fetches are the same bytes and requests in every sample (SOCI's can move on a busy machine). */
 const EXACT = ['legacy', 'estargz-noopt', 'nydus'];
 const MiB = 2 ** 20;
 
@@ -72,7 +72,10 @@ test('what a cell fetched is the same in back-to-back runs; one file more in the
     assert.equal(new Set(of.map((s) => s.requests!.total)).size, 1, `${m}: requests ${of.map((s) => s.requests!.total).join(', ')}`);
   }
   const same = await compare(first, second, 'same');
-  for (const c of same.changes) assert.equal(c.fetched?.verdict, 'same', `${c.mode}: ${JSON.stringify(c.fetched)}`);
+  // SOCI's are judged within its wider noise (a busy runner moved them by 5.4% and 2 requests);
+  // a failure shows each sample's bytes and requests by phase, to tell where the change was.
+  const byPhase = (m: string) => all.filter((s) => s.mode === m).map((s) => JSON.stringify({ bytes: s.bytes_fetched, requests: s.requests })).join(' ');
+  for (const c of same.changes) assert.equal(c.fetched?.verdict, 'same', `${c.mode}: ${JSON.stringify(c.fetched)}; samples of both runs: ${byPhase(c.mode)}`);
   assert.match(same.all, /What was fetched: 0 regression\(s\), 0 improvement\(s\), 4 the same/);
 
   // The changed image: every system fetched the 3 MiB file more (legacy: the whole image grew by

@@ -33,6 +33,19 @@ test('a system whose fetches vary from sample to sample is judged against its ow
   assert.equal(fetchChange(soci(1.72e6, 1.88e6, 2.03e6), soci(2.2e6, 2.3e6, 2.4e6)).verdict, 'regression', 'every new sample fetched more');
 });
 
+test('a system with wider fetch noise is judged against it: SOCI\'s busy-runner run is the same, a file more is not', () => {
+  // Both samples of the next run fetched 5.4% more bytes and 2 more requests (seen on CI).
+  const run = (bytes: number, requests: number, seed: number) => syntheticSamples({ workloads: ['reader'], modes: ['soci'], rounds: 2, seed })
+    .map((s) => ({ ...s, bytes_fetched: { ...s.bytes_fetched, total: bytes }, requests: { total: requests } }));
+  const busy = compareRuns(run(5657589, 14, 1), run(5962901, 16, 2));
+  assert.equal(busy[0]!.fetched!.verdict, 'same', JSON.stringify(busy[0]!.fetched));
+  // The same shift in a system with the common noise is a regression.
+  assert.equal(fetchChange(fixed(5657589, 14), fixed(5962901, 16)).verdict, 'regression');
+  assert.equal(fetchChange(fixed(5657589, 14), fixed(5962901, 16), { share: 0.1, requests: 2 }).verdict, 'same');
+  assert.equal(fetchChange(fixed(5657589, 14), fixed(9957589, 17), { share: 0.1, requests: 2 }).verdict, 'regression');
+  assert.equal(fetchChange(fixed(5657589, 14), fixed(5657589, 17), { share: 0.1, requests: 2 }).verdict, 'regression', '3 requests more is past SOCI\'s 2');
+});
+
 /** Two runs of one image set; in the second, estargz fetches `bytes` times the bytes and `requests` more responses. */
 function runs(o: { bytes?: number; requests?: number } = {}): [Sample[], Sample[]] {
   const make = (seed: number, more: boolean) => syntheticSamples({ workloads: ['hello'], modes: ['legacy', 'estargz'], rounds: 5, seed }).map((s) => {
