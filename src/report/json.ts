@@ -45,6 +45,8 @@ export const SummaryJsonSchema = z.object({
     fetched_share: z.number().nullable(),
     /** Medians per daemon (containerd, the snapshotter's) over counted samples, `start_*` once it was up before the first phase; absent in older runs. */
     daemons: z.record(z.object({ cpu_s: z.number(), peak_rss_mb: z.number(), disk_mb: z.number().optional(), start_cpu_s: z.number().optional(), start_rss_mb: z.number().optional(), n: z.number().int() })).optional(),
+    /** All daemons' CPU seconds (median per sample), and against the baseline's on the same image. */
+    daemons_cpu: z.object({ s: z.number(), x_baseline: z.number().optional() }).optional(),
   })),
   speedups: z.array(z.object({
     workload: z.string(), mode: z.string(), factor: z.number(), ci: interval,
@@ -77,6 +79,7 @@ export function summaryJson(input: ReportInput): SummaryJson {
       phases: Object.fromEntries(metricsOf(summary).flatMap((k) => (c.stats[k] ? [[k, c.stats[k]]] : []))),
       fetched_share: c.fetched_share ?? null,
       ...(c.daemons ? { daemons: c.daemons } : {}),
+      ...(c.daemons_cpu ? { daemons_cpu: c.daemons_cpu } : {}),
     })),
     speedups: summary.speedups.map((s) => ({ workload: s.workload, mode: s.mode, factor: s.factor, ci: s.ci, paired: s.paired ?? null })),
   };

@@ -177,14 +177,14 @@ export function daemonsTable(summary: Summary, samples: readonly Sample[]): Tabl
   const reads = samples.flatMap((s) => (s.daemons_read_ms === undefined ? [] : [s.daemons_read_ms]));
   const cost = reads.length ? `; reading them cost the sampler ${median(reads).toFixed(1)} ms per sample (median; at most ${Math.max(...reads).toFixed(1)} ms), outside the clock` : '';
   return {
-    caption: `What the daemons cost per sample (medians of counted samples; CPU s in all, in brackets those spent starting up before the first phase${cost})`,
-    header: ['image', 'mode', 'containerd CPU s', 'containerd peak RSS MB', 'snapshotter', 'snapshotter CPU s', 'snapshotter peak RSS MB', 'state on disk MB', 'n'],
+    caption: `What the daemons cost per sample (medians of counted samples; CPU s in all, in brackets those spent starting up before the first phase; all daemons' CPU against ${BASELINE}'s containerd on the same image in this run, the figure that repeats from run to run on a shared machine${cost})`,
+    header: ['image', 'mode', 'containerd CPU s', 'containerd peak RSS MB', 'snapshotter', 'snapshotter CPU s', 'snapshotter peak RSS MB', 'state on disk MB', `CPU x ${BASELINE}`, 'n'],
     rows: cells.map((c) => {
       const [name, own] = Object.entries(c.daemons!).find(([k]) => k !== 'containerd') ?? [];
       const ctd = c.daemons!.containerd;
       const disk = [ctd?.disk_mb, own?.disk_mb].filter((v): v is number => v !== undefined);
       return [c.workload, c.mode, cpu(ctd), f(ctd?.peak_rss_mb, 1), name ?? '-', cpu(own), f(own?.peak_rss_mb, 1),
-        disk.length ? f(disk.reduce((a, b) => a + b, 0), 1) : '-', String(ctd?.n ?? own?.n ?? 0)];
+        disk.length ? f(disk.reduce((a, b) => a + b, 0), 1) : '-', f(c.daemons_cpu?.x_baseline, 3), String(ctd?.n ?? own?.n ?? 0)];
     }),
   };
 }

@@ -37,6 +37,12 @@ export interface Cell {
   fetched_share?: number;
   /** Per daemon (containerd, the snapshotter's), the medians over counted samples that recorded it. */
   daemons?: Record<string, DaemonCost>;
+  /**
+   * Median over those samples of every daemon's CPU seconds together, and that against the
+   * baseline's (containerd unpacking the same image) in the same run: the same work costs a
+   * shared machine 10-20% more CPU seconds from one hour to the next, the ratio far less.
+   */
+  daemons_cpu?: { s: number; x_baseline?: number };
 }
 
 export interface DaemonCost { cpu_s: number; peak_rss_mb: number; disk_mb?: number; start_cpu_s?: number; start_rss_mb?: number; n: number }
@@ -179,8 +185,14 @@ export function summarize(samples: readonly Sample[], opts: { percentile: number
       if (stats.total) used.set(cellKey(workload, mode), ok);
       const shares = ok.filter((s) => s.image_bytes > 0).map((s) => bytesInPhases(s) / s.image_bytes);
       const daemons = daemonCosts(ok);
-      cells.push({ workload, mode, counts, set_aside: setAside, stats, ...(shares.length ? { fetched_share: mean(shares) } : {}), ...(daemons ? { daemons } : {}) });
+      const cpu = ok.flatMap((s) => (s.daemons ? [Object.values(s.daemons).reduce((a, d) => a + d.cpu_s, 0)] : []));
+      cells.push({ workload, mode, counts, set_aside: setAside, stats, ...(shares.length ? { fetched_share: mean(shares) } : {}), ...(daemons ? { daemons } : {}),
+        ...(cpu.length ? { daemons_cpu: { s: median(cpu) } } : {}) });
     }
+  }
+  for (const c of cells) {
+    const base = cells.find((b) => b.workload === c.workload && b.mode === BASELINE)?.daemons_cpu?.s;
+    if (c.daemons_cpu && base) c.daemons_cpu.x_baseline = c.daemons_cpu.s / base;
   }
   const speedups: SpeedUp[] = [];
   for (const workload of workloads) {

@@ -50,8 +50,8 @@ test("the report lists each cell's daemons by their medians, legacy with contain
   }));
   const table = daemonsTable(summarize(samples, { percentile: 95, seed: 1 }), samples)!;
   assert.deepEqual(table.rows, [
-    ['a', 'legacy', '0.62 (0.08)', '44.0', '-', '-', '-', '100.0', '3'],
-    ['a', 'estargz', '0.15 (0.08)', '44.0', 'stargz', '0.10 (0.02)', '30.0', '3.3', '3'],
+    ['a', 'legacy', '0.62 (0.08)', '44.0', '-', '-', '-', '100.0', '1.000', '3'],
+    ['a', 'estargz', '0.15 (0.08)', '44.0', 'stargz', '0.10 (0.02)', '30.0', '3.3', '0.403', '3'],
   ]);
   assert.match(table.caption, /reading them cost the sampler 6\.5 ms per sample \(median; at most 9\.0 ms\)/);
   const old = syntheticSamples({ workloads: ['a'], modes: ['legacy'], rounds: 1 });
