@@ -10,7 +10,8 @@ import type { SampleSpec, Step } from '../runtimes/runtime.ts';
 import type { SampleContext } from '../lab/node.ts';
 import { snapshotterOf, type Mode } from '../systems/index.ts';
 import { SAMPLE_SCHEMA, type AfterReady, type Sample, type SampleStatus } from '../results/sample.ts';
-import { runLoad } from '../timing/load.ts';
+import { httpTarget, runLoad } from '../timing/load.ts';
+import { postgresTarget, writeAccounts } from '../timing/postgres.ts';
 import { lastLines, oneLine } from '../util/text.ts';
 import type { MachineWatch } from './machine.ts';
 
@@ -28,6 +29,8 @@ export interface SampleJob {
   /** --after-ready: the workload's load once it is up, when it defines one. */
   afterReady?: boolean;
 }
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
 /** Delay before reading the registry log, so responses completed at a phase's end are logged. */
 const LOG_SETTLE_MS = 150;
@@ -52,17 +55,23 @@ class LoadAfterReady {
   window?: [number, number];
   outcome?: Omit<AfterReady, 'bytes_fetched' | 'requests_fetched'>;
 
-  constructor(private readonly w: Workload) {}
+  constructor(private readonly w: Workload, private readonly seed: number) {}
 
   async run(address: string): Promise<void> {
     const a = this.w.after_ready!;
-    const http = a.http ?? this.w.ready!.http;
-    const target = `${http.port}${http.path}`;
+    const http = a.http ?? this.w.ready?.http;
+    const target = a.postgres ? `postgres ${a.postgres.port}: pgbench select-only, scale ${a.postgres.scale}` : `${http!.port}${http!.path}`;
     const base = { rate: a.rate, seconds: a.seconds, target };
     const from = Date.now();
+    const spec = { seconds: a.seconds, rate: a.rate, ...(a.requests ? { requests: a.requests } : {}) };
     try {
-      const o = await runLoad({ url: `http://${address}:${http.port}${http.path}`, seconds: a.seconds, rate: a.rate, ...(a.requests ? { requests: a.requests } : {}), connections: a.connections });
-      this.outcome = { ...base, ...o };
+      if (a.postgres) {
+        const db = { ...a.postgres, host: address, connections: a.connections };
+        const setup_s = round3(await writeAccounts(db));
+        this.outcome = { ...base, setup_s, ...(await runLoad(spec, postgresTarget(db, this.seed))) };
+      } else {
+        this.outcome = { ...base, ...(await runLoad(spec, httpTarget(`http://${address}:${http!.port}${http!.path}`, a.connections))) };
+      }
     } catch (err) {
       this.outcome = { ...base, sent: 0, answered: 0, errors: 0, per_second: [], problem: oneLine(err) };
     }
@@ -147,7 +156,7 @@ export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, f
   const started_at = new Date().toISOString();
   const ctx = lab.sampleContext();
   const lazyProof = mode.system.lazyProof;
-  const load = job.afterReady && w.after_ready ? new LoadAfterReady(w) : undefined;
+  const load = job.afterReady && w.after_ready ? new LoadAfterReady(w, job.seed) : undefined;
   const cold = await runSteps(runtime.steps(ctx, { ...spec, ...(load ? { afterReady: (address: string) => load.run(address) } : {}) }), lazyProof && (() => lazyProof(ctx, job.image.layers)));
   // The run phase's bytes are those fetched until the server was up, not while it was loaded.
   const run = load?.window && cold.bounds.find(([p]) => p === 'run');

@@ -52,6 +52,14 @@ const afterReady = z.object({
     port: z.number().int().min(1).max(65535),
     path: z.string().startsWith('/', 'an absolute URL path such as /').regex(/^[^\s]*$/, 'no spaces').default('/'),
   }).strict().optional(),
+  /** A PostgreSQL server: pgbench's select-only transaction over its pgbench_accounts, written first. */
+  postgres: z.object({
+    port: z.number().int().min(1).max(65535).default(5432),
+    user: z.string().min(1).default('postgres'),
+    database: z.string().min(1).default('postgres'),
+    /** pgbench's scale: 100 000 rows each. */
+    scale: z.number().int().positive().max(100).default(1),
+  }).strict().optional(),
   seconds: z.number().positive().max(120).default(30),
   /** Requests per second, sent whatever the answers take (an open load). */
   rate: z.number().int().positive().max(2000).default(50),
@@ -92,8 +100,11 @@ export const workloadSchema = z.object({
   if (w.after_ready && w.pattern !== 'cmd-arg-wait') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['after_ready'], message: `only servers (pattern cmd-arg-wait) take a load after ready (pattern is ${w.pattern})` });
   }
-  if (w.after_ready && !w.after_ready.http && !w.ready) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['after_ready', 'http'], message: 'required when the workload has no ready: { http: ... } probe to take the port from' });
+  if (w.after_ready?.http && w.after_ready.postgres) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['after_ready'], message: 'give one of http and postgres' });
+  }
+  if (w.after_ready && !w.after_ready.http && !w.after_ready.postgres && !w.ready) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['after_ready', 'http'], message: 'required when the workload has no ready: { http: ... } probe to take the port from (or give postgres: { port: ... })' });
   }
   if (w.pattern === 'cmd-stdin' && w.stdin === undefined) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['stdin'], message: 'required for pattern cmd-stdin' });

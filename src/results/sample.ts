@@ -84,6 +84,8 @@ export interface AfterReady {
   rate: number;
   seconds: number;
   target: string;
+  /** Seconds the load's own setup took after ready, before its first request (a database's table). */
+  setup_s?: number;
   sent: number;
   answered: number;
   errors: number;

@@ -18,6 +18,8 @@ export interface LoadCurve {
   errors: number;
   /** What the registry served during the load (median per sample). */
   bytes_fetched: number;
+  /** Seconds the load's own setup took after ready (a database's table; median per sample). */
+  setup_s?: number;
 }
 
 /** Every cell whose counted samples carry a load after ready, by workload then mode as `order` lists them. */
@@ -34,6 +36,7 @@ export function loadCurves(samples: readonly Sample[], order: { workloads: reado
     out.push({
       workload: list[0]!.workload, mode: list[0]!.mode, points, n: loads.length,
       answered: median(loads.map((l) => l.answered)), errors: median(loads.map((l) => l.errors)), bytes_fetched: median(loads.map((l) => l.bytes_fetched)),
+      ...(loads.every((l) => l.setup_s !== undefined) ? { setup_s: median(loads.map((l) => l.setup_s!)) } : {}),
     });
   }
   const rank = (c: LoadCurve) => order.workloads.indexOf(c.workload) * (order.modes.length + 1) + order.modes.indexOf(c.mode);

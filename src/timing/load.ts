@@ -2,37 +2,47 @@
 // come up. Each request is sent at its own due time whatever the earlier ones are doing, and
 // its latency counts from that due time, so a server that stalls (its snapshotter fetching)
 // shows the whole wait, queueing included (a closed loop would hide it by sending less).
-// Answers are bucketed by the second they completed in.
+// Answers are bucketed by the second they completed in. What a request is (an HTTP GET, a
+// database query) is the target's; the schedule and the figures are the same for every target.
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadSecond } from '../results/sample.ts';
 import { percentileSorted } from '../util/percentile.ts';
 
 /** `requests`: at most this many in all; seconds x rate when absent. */
-export interface LoadSpec { url: string; seconds: number; rate: number; requests?: number; connections: number }
+export interface LoadSpec { seconds: number; rate: number; requests?: number }
+
+/** What the load sends, over its own connections: one request, and whether it was answered as it should be. */
+export interface LoadTarget {
+  send(): Promise<boolean>;
+  close(): Promise<void>;
+}
 
 export interface LoadOutcome { sent: number; answered: number; errors: number; per_second: LoadSecond[] }
 
 /** A request that has not answered after this long is an error. */
-const REQUEST_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 10_000;
 
-/** One GET over the agent's connections: whether it answered 2xx, once its body has been read. */
-function get(url: string, agent: Agent): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request(url, { agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300));
-      res.on('error', () => resolve(false));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
-  });
+/** GETs of one URL over at most `connections` kept-alive connections: answered when 2xx and its body read. */
+export function httpTarget(url: string, connections: number): LoadTarget {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  return {
+    send: () => new Promise((resolve) => {
+      const req = request(url, { agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300));
+        res.on('error', () => resolve(false));
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(false));
+      req.end();
+    }),
+    close: async () => agent.destroy(),
+  };
 }
 
-/** Sends min(requests, seconds x rate) requests at the rate over at most `connections` connections, then waits for their answers. */
-export async function runLoad(spec: LoadSpec): Promise<LoadOutcome> {
-  const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
+/** Sends min(requests, seconds x rate) requests at the rate, then waits for their answers; closes the target. */
+export async function runLoad(spec: LoadSpec, target: LoadTarget): Promise<LoadOutcome> {
   const count = Math.min(spec.requests ?? Infinity, Math.round(spec.seconds * spec.rate));
   const seconds: { latencies: number[]; errors: number }[] = [];
   const start = performance.now();
@@ -42,7 +52,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadOutcome> {
       const due = start + (i * 1000) / spec.rate;
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
-      inFlight.push(get(spec.url, agent).then((ok) => {
+      inFlight.push(target.send().catch(() => false).then((ok) => {
         const now = performance.now();
         const b = (seconds[Math.floor((now - start) / 1000)] ??= { latencies: [], errors: 0 });
         if (ok) b.latencies.push(now - due);
@@ -51,7 +61,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadOutcome> {
     }
     await Promise.all(inFlight);
   } finally {
-    agent.destroy();
+    await target.close();
   }
   const per_second: LoadSecond[] = [];
   for (let i = 0; i < seconds.length; i++) {

@@ -8,7 +8,7 @@ import { parseCatalog } from '../../src/catalog/load.ts';
 import { afterReadyTable } from '../../src/report/model.ts';
 import type { LoadSecond, Sample } from '../../src/results/sample.ts';
 import { loadCurves, settleTimes } from '../../src/stats/after-ready.ts';
-import { runLoad } from '../../src/timing/load.ts';
+import { httpTarget, runLoad } from '../../src/timing/load.ts';
 import { syntheticSamples } from '../support/synthetic.ts';
 
 test('the load: a fixed rate for its length, each answer in the second it completed in, with its latency', async () => {
@@ -18,7 +18,7 @@ test('the load: a fixed rate for its length, each answer in the second it comple
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const port = (server.address() as AddressInfo).port;
-    const o = await runLoad({ url: `http://127.0.0.1:${port}/`, seconds: 2, rate: 50, requests: 100, connections: 4 });
+    const o = await runLoad({ seconds: 2, rate: 50, requests: 100 }, httpTarget(`http://127.0.0.1:${port}/`, 4));
     assert.equal(o.sent, 100, 'min(requests, seconds x rate)');
     assert.equal(o.errors, 0);
     assert.equal(o.answered, 100);
@@ -30,7 +30,7 @@ test('the load: a fixed rate for its length, each answer in the second it comple
     server.close();
   }
   // Nobody listening: every request an error, and the load still ends.
-  const refused = await runLoad({ url: 'http://127.0.0.1:1/', seconds: 1, rate: 20, requests: 20, connections: 2 });
+  const refused = await runLoad({ seconds: 1, rate: 20, requests: 20 }, httpTarget('http://127.0.0.1:1/', 2));
   assert.equal(refused.answered, 0);
   assert.ok(refused.errors > 0);
 });
@@ -55,7 +55,7 @@ test("curves and settle times: each second's median over samples, and the second
   const settle = settleTimes(curves);
   assert.deepEqual(settle.map((x) => [x.mode, x.reference_ms, x.settled_s]), [['estargz', 10, 2], ['soci', 10, undefined]]);
   const table = afterReadyTable(curves)!;
-  assert.deepEqual(table.rows.map((r) => r[7]), ['reference', '3', 'not in the load']);
+  assert.deepEqual(table.rows.map((r) => r[8]), ['reference', '3', 'not in the load']);
   // A load that could not run is left out; no load, no table.
   assert.equal(loadCurves(samples.map((s) => ({ ...s, after_ready: { ...s.after_ready!, problem: 'connect refused' } })), order).length, 0);
   assert.equal(afterReadyTable([]), undefined);
@@ -74,4 +74,9 @@ ${extra}`;
   assert.throws(() => parseCatalog(w('    waitline: up\n    after_ready: { seconds: 5 }\n'), 'c.yaml'), /after_ready\.http: required when the workload has no ready/);
   assert.throws(() => parseCatalog(w('    expect: x\n    after_ready: { http: { port: 80 } }\n', 'cmd-arg'), 'c.yaml'), /after_ready: only servers/);
   assert.throws(() => parseCatalog(w('    waitline: up\n    after_ready: { http: { port: 80 }, seconds: 600 }\n'), 'c.yaml'), /after_ready\.seconds/);
+  // A database: pgbench's defaults; not both kinds at once.
+  const [db] = parseCatalog(w('    waitline: up\n    after_ready: { postgres: {}, seconds: 5 }\n'), 'c.yaml');
+  assert.deepEqual(db!.after_ready!.postgres, { port: 5432, user: 'postgres', database: 'postgres', scale: 1 });
+  assert.throws(() => parseCatalog(w('    waitline: up\n    after_ready: { http: { port: 80 }, postgres: {} }\n'), 'c.yaml'), /after_ready: give one of http and postgres/);
+  assert.throws(() => parseCatalog(w('    waitline: up\n    after_ready: { postgres: { scale: 0 } }\n'), 'c.yaml'), /after_ready\.postgres\.scale/);
 });
