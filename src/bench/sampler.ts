@@ -3,15 +3,14 @@
 // served and the machine did meanwhile; with --warm, a second start of the same image after
 // it. The lab must have been reset before.
 import type { Workload } from '../catalog/schema.ts';
-import { fetchedBetween, type Fetch, type FetchLog } from '../lab/fetchlog.ts';
+import { fetchedBetween, type FetchLog } from '../lab/fetchlog.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { ContainerRuntime } from '../runtimes/index.ts';
 import type { SampleSpec, Step } from '../runtimes/runtime.ts';
 import type { SampleContext } from '../lab/node.ts';
 import { snapshotterOf, type Mode } from '../systems/index.ts';
-import { SAMPLE_SCHEMA, type AfterReady, type Sample, type SampleStatus } from '../results/sample.ts';
-import { httpTarget, runLoad } from '../timing/load.ts';
-import { postgresTarget, writeAccounts } from '../timing/postgres.ts';
+import { SAMPLE_SCHEMA, type Sample, type SampleStatus } from '../results/sample.ts';
+import { LoadAfterReady } from './load-after-ready.ts';
 import { lastLines, oneLine } from '../util/text.ts';
 import type { MachineWatch } from './machine.ts';
 
@@ -30,8 +29,6 @@ export interface SampleJob {
   afterReady?: boolean;
 }
 
-const round3 = (v: number) => Math.round(v * 1000) / 1000;
-
 /** Delay before reading the registry log, so responses completed at a phase's end are logged. */
 const LOG_SETTLE_MS = 150;
 
@@ -45,43 +42,6 @@ function withStart(end: Sample['daemons'], up: Sample['daemons']): Sample['daemo
     const u = up?.[name];
     return [name, u ? { ...d, start_cpu_s: u.cpu_s, start_rss_mb: u.peak_rss_mb } : d];
   }));
-}
-
-/**
- * The load after ready of a workload that has one: run by the runtime once the server is up,
- * at the address it answers at; what the registry served meanwhile is added once logged.
- */
-class LoadAfterReady {
-  window?: [number, number];
-  outcome?: Omit<AfterReady, 'bytes_fetched' | 'requests_fetched'>;
-
-  constructor(private readonly w: Workload, private readonly seed: number) {}
-
-  async run(address: string): Promise<void> {
-    const a = this.w.after_ready!;
-    const http = a.http ?? this.w.ready?.http;
-    const target = a.postgres ? `postgres ${a.postgres.port}: pgbench select-only, scale ${a.postgres.scale}` : `${http!.port}${http!.path}`;
-    const base = { rate: a.rate, seconds: a.seconds, target };
-    const from = Date.now();
-    const spec = { seconds: a.seconds, rate: a.rate, ...(a.requests ? { requests: a.requests } : {}) };
-    try {
-      if (a.postgres) {
-        const db = { ...a.postgres, host: address, connections: a.connections };
-        const setup_s = round3(await writeAccounts(db));
-        this.outcome = { ...base, setup_s, ...(await runLoad(spec, postgresTarget(db, this.seed))) };
-      } else {
-        this.outcome = { ...base, ...(await runLoad(spec, httpTarget(`http://${address}:${http!.port}${http!.path}`, a.connections))) };
-      }
-    } catch (err) {
-      this.outcome = { ...base, sent: 0, answered: 0, errors: 0, per_second: [], problem: oneLine(err) };
-    }
-    this.window = [from, Date.now()];
-  }
-
-  result(fetched: Fetch[]): AfterReady {
-    const f = this.window ? fetchedBetween(fetched, ...this.window) : { bytes: 0, requests: 0 };
-    return { ...this.outcome!, bytes_fetched: f.bytes, requests_fetched: f.requests };
-  }
 }
 
 /** How a run of a runtime's steps went: each phase's time and the moment it ended, and the first failure. */
