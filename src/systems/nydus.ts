@@ -2,12 +2,12 @@
 // FUSE is the mode measured: the kernels we test on lack EROFS on-demand (fscache). nydusd
 // mounts the image at `container create`, not at pull: its start-up is in create.
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { tool, toolVersion, type Tool } from '../lab/tools.ts';
 import { lastLines } from '../util/text.ts';
 import { fuseCheck, fuseProof } from './host.ts';
+import { unixGet } from './metrics.ts';
 import type { Mode, SnapshotterSystem } from './system.ts';
 
 export interface NydusOptions {
@@ -152,20 +152,9 @@ function nydusdSockets(dir: string): string[] {
 }
 
 /** A nydusd's global metrics of its file system. */
-function nydusdMetrics(socketPath: string): Promise<{ data_read: number }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path: '/api/v1/metrics', timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => {
-        const m = (() => { try { return JSON.parse(body) as { data_read?: unknown }; } catch { return {}; } })();
-        if (res.statusCode === 200 && typeof m.data_read === 'number') resolve({ data_read: m.data_read });
-        else reject(new Error(`nydusd ${socketPath}: /api/v1/metrics answered ${res.statusCode} without data_read`));
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`nydusd ${socketPath}: /api/v1/metrics did not answer within 2 s`)));
-    req.on('error', reject);
-    req.end();
-  });
+async function nydusdMetrics(socketPath: string): Promise<{ data_read: number }> {
+  const body = await unixGet(socketPath, '/api/v1/metrics', 'nydusd');
+  const m = (() => { try { return JSON.parse(body) as { data_read?: unknown }; } catch { return {}; } })();
+  if (typeof m.data_read !== 'number') throw new Error(`nydusd ${socketPath}: /api/v1/metrics answered without data_read`);
+  return { data_read: m.data_read };
 }

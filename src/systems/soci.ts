@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { tool, toolVersion, type Tool } from '../lab/tools.ts';
 import { lastLines } from '../util/text.ts';
 import { fuseCheck, fuseProof } from './host.ts';
+import { METRICS_SOCKET, promSum, unixGet } from './metrics.ts';
 import type { Mode, SnapshotterSystem } from './system.ts';
 
 export interface SociOptions {
@@ -35,6 +36,9 @@ export const soci: SnapshotterSystem<SociOptions> = {
     const socket = join(ctx.dir, 'soci.sock');
     const root = join(ctx.dir, 'root');
     writeFileSync(config, [
+      // What its FUSE reads were answered with, in Prometheus's text format (top-level keys).
+      `metrics_address = ${JSON.stringify(join(ctx.dir, METRICS_SOCKET))}`,
+      'metrics_network = "unix"',
       // The index and ztocs come through containerd's content store (a pull puts them there).
       '[content_store]',
       '  type = "containerd"',
@@ -49,6 +53,7 @@ export const soci: SnapshotterSystem<SociOptions> = {
       // fetched would depend on how long a sample lasts.
       '[background_fetch]',
       '  disable = true',
+
       // Plain HTTP needs a mirror entry with a scheme; without it SOCI falls back to a full pull.
       ...ctx.registryHosts.flatMap((h) => [`[[resolver.host."${h}".mirrors]]`, `  host = "http://${h}"`, '  insecure = true']),
       '',
@@ -63,6 +68,11 @@ export const soci: SnapshotterSystem<SociOptions> = {
 
   // The transfer-service pull (not --local) passes the remote-snapshot labels to the snapshotter.
   pullArgv: (ctx, ref) => [ctx.ctr, ...ctx.ctrArgs, 'image', 'pull', '--plain-http', '--snapshotter', 'soci', ref],
+
+  // What its FUSE reads were answered with: the read side of amplification.
+  async readBytes(ctx) {
+    return promSum(await unixGet(join(ctx.dir, METRICS_SOCKET), '/metrics', 'SOCI snapshotter'), 'soci_fs_bytes_served', { operation_type: 'synchronous_bytes_served' });
+  },
 
   // Every layer has a ztoc (min_layer_size 0), so every layer must be a FUSE mount.
   lazyProof: (ctx, layers) => fuseProof(ctx.dir, 'the SOCI snapshotter', layers),

@@ -10,6 +10,7 @@ import { tool, toolVersion, type Tool } from '../lab/tools.ts';
 import { serialized } from '../util/serial.ts';
 import { lastLines } from '../util/text.ts';
 import { fuseCheck, fuseProof } from './host.ts';
+import { METRICS_SOCKET, promSum, unixGet } from './metrics.ts';
 import { readProfile } from './profile.ts';
 import type { ConvertContext, Mode, SnapshotterSystem } from './system.ts';
 
@@ -51,9 +52,14 @@ export const stargz: SnapshotterSystem<StargzOptions> = {
       proxyPluginLines: ['[proxy_plugins.stargz.exports]', `  root = ${JSON.stringify(join(ctx.dir, 'root'))}`],
       spec: {
         stopSignal: 'SIGINT',
-        argv: [tool(STARGZ_GRPC), '--address', socket, '--config', config, '--root', join(ctx.dir, 'root'), '--log-level', 'debug'],
+        argv: [tool(STARGZ_GRPC), '--address', socket, '--config', config, '--root', join(ctx.dir, 'root'), '--log-level', 'debug', '--metrics-socket', join(ctx.dir, METRICS_SOCKET)],
       },
     };
+  },
+
+  // What its FUSE reads were answered with, from its cache or the registry: the read side of amplification.
+  async readBytes(ctx) {
+    return promSum(await unixGet(join(ctx.dir, METRICS_SOCKET), '/metrics', 'stargz daemon'), 'stargz_fs_bytes_served', { operation_type: 'on_demand_bytes_served' });
   },
 
   pullArgv: (ctx, ref) => [tool(CTR_REMOTE), ...ctx.ctrArgs, 'image', 'rpull', '--plain-http', '--snapshotter', 'stargz', ref],

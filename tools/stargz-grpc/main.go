@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -19,8 +20,10 @@ import (
 	snapshotsapi "github.com/containerd/containerd/api/services/snapshots/v1"
 	"github.com/containerd/containerd/v2/contrib/snapshotservice"
 	"github.com/containerd/log"
+	metrics "github.com/containerd/stargz-snapshotter/fs/metrics/common"
 	"github.com/containerd/stargz-snapshotter/service"
 	"github.com/pelletier/go-toml/v2"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 )
 
@@ -33,6 +36,7 @@ func main() {
 	configPath := flag.String("config", "", "TOML configuration file (optional)")
 	root := flag.String("root", "", "state directory of the snapshotter (required)")
 	logLevel := flag.String("log-level", "info", "trace, debug, info, warn or error")
+	metricsSocket := flag.String("metrics-socket", "", "unix socket serving the file system's Prometheus metrics, as upstream's metrics_address does (optional)")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println("containerd-stargz-grpc (hellobench build) stargz-snapshotter", version)
@@ -82,6 +86,9 @@ func main() {
 			fatal("serving", err)
 		}
 	}()
+	if *metricsSocket != "" {
+		serveMetrics(*metricsSocket)
+	}
 	log.G(ctx).WithField("address", *address).Info("stargz snapshotter ready")
 
 	sig := make(chan os.Signal, 1)
@@ -132,6 +139,25 @@ func applyDefaults(v reflect.Value) {
 			fatal("default of "+t.Field(i).Name, fmt.Errorf("unsupported kind %s", f.Kind()))
 		}
 	}
+}
+
+// serveMetrics serves what the file system counts (bytes served to reads, fetches, latencies)
+// in Prometheus's text format, as upstream's daemon does at its metrics_address.
+func serveMetrics(socket string) {
+	// Info, not the daemon's level: at debug the metrics package logs every operation's latency.
+	metrics.Register(log.InfoLevel)
+	_ = os.Remove(socket)
+	l, err := net.Listen("unix", socket)
+	if err != nil {
+		fatal("listening on "+socket, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.Handler())
+	go func() {
+		if err := http.Serve(l, mux); err != nil {
+			fatal("serving metrics", err)
+		}
+	}()
 }
 
 func fatal(what string, err error) {

@@ -16,6 +16,7 @@ import (
 	"io"
 	golog "log"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/awslabs/soci-snapshotter/config"
 	"github.com/awslabs/soci-snapshotter/fs"
+	commonmetrics "github.com/awslabs/soci-snapshotter/fs/metrics/common"
 	"github.com/awslabs/soci-snapshotter/metadata"
 	"github.com/awslabs/soci-snapshotter/service"
 	"github.com/awslabs/soci-snapshotter/service/keychain/dockerconfig"
@@ -38,6 +40,7 @@ import (
 	"github.com/sirupsen/logrus"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sys/unix"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 )
 
@@ -136,6 +139,13 @@ func run(address, configPath, root, logLevel string) error {
 	if err != nil {
 		sn.Close()
 		return fmt.Errorf("listening on %s: %w", address, err)
+	}
+
+	if cfg.MetricsAddress != "" {
+		if err := serveMetrics(cfg.MetricsNetwork, cfg.MetricsAddress); err != nil {
+			sn.Close()
+			return err
+		}
 	}
 
 	sigCh := make(chan os.Signal, 1)
@@ -307,3 +317,20 @@ type streamWithContext struct {
 }
 
 func (s *streamWithContext) Context() context.Context { return s.ctx }
+
+// serveMetrics serves what the file system counts (bytes served to reads, fetches, latencies)
+// in Prometheus's text format at the config's metrics_address, as upstream's daemon does.
+func serveMetrics(network, address string) error {
+	commonmetrics.Register()
+	if network == "unix" {
+		_ = os.Remove(address)
+	}
+	l, err := net.Listen(network, address)
+	if err != nil {
+		return fmt.Errorf("metrics: listening on %s: %w", address, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.Handler())
+	go func() { _ = http.Serve(l, mux) }()
+	return nil
+}
