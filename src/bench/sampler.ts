@@ -3,7 +3,7 @@
 // served and the machine did meanwhile; with --warm, a second start of the same image after
 // it. The lab must have been reset before.
 import type { Workload } from '../catalog/schema.ts';
-import { fetchedBetween, type FetchLog } from '../lab/fetchlog.ts';
+import { fetchedBetween, roundTrips, type FetchLog } from '../lab/fetchlog.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { ContainerRuntime } from '../runtimes/index.ts';
 import type { SampleSpec, Step } from '../runtimes/runtime.ts';
@@ -33,7 +33,7 @@ export interface SampleJob {
 const LOG_SETTLE_MS = 150;
 
 /** What a sample needs of the lab (a fake in the unit tests). */
-export type SampleLab = Pick<Lab, 'registryHost' | 'sampleContext' | 'linkRxBytes'> & Partial<Pick<Lab, 'daemonUsage'>>;
+export type SampleLab = Pick<Lab, 'registryHost' | 'sampleContext' | 'linkRxBytes'> & Partial<Pick<Lab, 'daemonUsage' | 'link'>>;
 
 /** Each daemon's figures at the sample's end, with its CPU and peak memory when it was up before the first phase. */
 function withStart(end: Sample['daemons'], up: Sample['daemons']): Sample['daemons'] {
@@ -151,6 +151,10 @@ export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, f
     requests[p] = f.requests;
   });
 
+  const rtt = lab.link?.rttMs;
+  const upAt = cold.bounds.at(-1)?.[1];
+  const roundTripsUp = rtt && upAt ? roundTrips(fetched.filter((f) => f.at >= sampleStart && f.at < upAt), rtt) : undefined;
+
   const total = totalOf(cold.phases, runtime.phases);
   const { status, reason, output } = cold;
   return {
@@ -161,6 +165,7 @@ export async function measureSample(lab: SampleLab, runtime: ContainerRuntime, f
     ...(daemons ? { daemons, daemons_read_ms: daemonsReadMs } : {}),
     ...(cold.lazyMounts !== undefined ? { lazy_mounts: cold.lazyMounts } : {}),
     ...(readBytes !== undefined ? { read_bytes: readBytes } : {}),
+    ...(roundTripsUp !== undefined ? { round_trips: roundTripsUp } : {}),
     ...(linkBefore !== undefined && linkAfter !== undefined ? { link_bytes: linkAfter - linkBefore } : {}),
     ...(output ? { output_tail: lastLines(output, 5) } : {}),
     ...(warm ? { warm } : {}),

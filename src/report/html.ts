@@ -46,6 +46,7 @@ export function renderHtml(m: ReportModel, charts: { startup: string; totals: st
   if (m.warm) parts.push(`<h2>${esc(m.warm.caption)}</h2>`, htmlTable(m.warm, 'warm'));
   if (m.afterReady) parts.push(`<h2>${esc(m.afterReady.caption)}</h2>`, ...(charts.afterReady ? [`<div class="chart" id="chart-after-ready">${charts.afterReady}</div>`] : []), htmlTable(m.afterReady, 'after-ready'));
   if (m.fidelity) parts.push('<h2>Link fidelity</h2>', htmlTable(m.fidelity, 'fidelity'));
+  if (m.floors) parts.push('<h2>Against the floor</h2>', htmlTable(m.floors, 'floors'));
   parts.push('<h2>Samples that are not ok</h2>', m.failures.rows.length ? htmlTable(m.failures, 'failures') : '<p>none</p>');
   parts.push(`<h2>${esc(m.disturbed.caption)}</h2>`, m.disturbed.rows.length ? htmlTable(m.disturbed, 'disturbed') : '<p>none</p>');
   parts.push('<h2>Environment</h2>', htmlTable({ caption: '', header: ['what', 'value'], rows: m.environment }));

@@ -20,6 +20,7 @@ export function renderMarkdown(m: ReportModel, charts: { startup: string; totals
   if (m.warm) out.push(`## ${m.warm.caption}`, '', markdownTable(m.warm), '');
   if (m.afterReady) out.push(`## ${m.afterReady.caption}`, '', ...(charts.afterReady ? [`![latency after ready](${charts.afterReady})`, ''] : []), markdownTable(m.afterReady), '');
   if (m.fidelity) out.push('## Link fidelity', '', m.fidelity.caption, '', markdownTable({ ...m.fidelity, caption: '' }), '');
+  if (m.floors) out.push('## Against the floor', '', m.floors.caption, '', markdownTable({ ...m.floors, caption: '' }), '');
   out.push(`## ${m.failures.caption}`, '', m.failures.rows.length ? markdownTable(m.failures) : 'none', '');
   out.push(`## ${m.disturbed.caption}`, '', m.disturbed.rows.length ? markdownTable(m.disturbed) : 'none', '');
   out.push('## Environment', '', markdownTable({ caption: '', header: ['what', 'value'], rows: m.environment }), '');

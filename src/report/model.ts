@@ -11,7 +11,7 @@ import { runtimeOf } from '../runtimes/index.ts';
 import { bytesInPhases, cellKey, counted, samplesByCell, type Sample } from '../results/sample.ts';
 import { fetchedByCell } from '../stats/compare.ts';
 import { loadCurves, settleTimes, SETTLE_FLOOR_MS, SETTLE_RATIO, SETTLE_WINDOW, type LoadCurve } from '../stats/after-ready.ts';
-import { fidelity, type FidelityRow, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
+import { fidelity, floorCells, type FidelityRow, type FloorCell, PULL_ROUND_TRIPS } from '../stats/fidelity.ts';
 import type { LinkSpec } from '../lab/link.ts';
 import type { PreparedImage } from '../images/prepare.ts';
 
@@ -38,6 +38,8 @@ export interface ReportModel {
   images?: Table;
   /** Legacy pulls against the floor the link sets (shaped links only). */
   fidelity?: Table;
+  /** Every cell against what its link allows (shaped links). */
+  floors?: Table;
   environment: [string, string][];
   reproduce: string;
   notes: string[];
@@ -130,10 +132,12 @@ export function buildModel(input: ReportInput): ReportModel {
   const fetched = fetchedTable(summary, samples);
   const warm = warmTable(input);
   const afterReady = afterReadyTable(loadCurves(samples, summary, summary.keep_disturbed));
+  const floors = meta?.link ? floorsTable(orderCells(floorCells(samples, meta.link, summary.keep_disturbed), summary), meta.link) : undefined;
   return {
     title: `hellobench: start-up of ${runtimeOf(meta)?.subject ?? 'containers'}${meta ? `, run ${meta.run_id}` : ''}`,
     headline: [...(trust.problem ? [`Not a measurement: ${trust.problem}.`] : []), ...speedupText(summary)], tables, failures, disturbed, finding, fetched, environment, reproduce, notes,
     ...(fidelityRows.length ? { fidelity: fidelityTable(fidelityRows, meta!.link) } : {}),
+    ...(floors ? { floors } : {}),
     ...(daemons ? { daemons } : {}),
     ...(warm ? { warm } : {}),
     ...(afterReady ? { afterReady } : {}),
@@ -160,6 +164,27 @@ export function fidelityTable(rows: FidelityRow[], link: LinkSpec): Table {
     caption: `Legacy pull against its floor: compressed size / ${describe(link)} + ${PULL_ROUND_TRIPS} RTT (ratio below 1: bytes bypass the link; pull includes unpacking, so it sits above 1)`,
     header: ['image', 'compressed MB', 'pull median (s)', 'floor (s)', 'ratio', 'n'],
     rows: rows.map((r) => [r.workload, (r.image_bytes / 1e6).toFixed(1), r.pull_median.toFixed(3), r.floor.toFixed(3), r.ratio.toFixed(2), String(r.n)]),
+  };
+}
+
+/** Cells in the summary's order (its workloads, then its modes). */
+function orderCells<T extends { workload: string; mode: string }>(cells: T[], summary: Summary): T[] {
+  const rank = (c: T) => summary.cells.findIndex((x) => x.workload === c.workload && x.mode === c.mode);
+  return [...cells].sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * Every cell against its floor on the run's link: the round trips its registry requests cost
+ * at least until the container was up, times the RTT, plus the bytes of its phases through the
+ * rate. Below 1 cannot happen on a link that holds; how far above is what the system (and the
+ * machine: unpacking, starting) adds to the network's share.
+ */
+export function floorsTable(cells: FloorCell[], link: LinkSpec): Table | undefined {
+  if (!cells.length) return undefined;
+  return {
+    caption: `Every cell against its floor on ${describe(link)}: round trips x RTT + bytes fetched until up / rate (medians per sample; measured / floor: median, lowest)`,
+    header: ['image', 'mode', 'MB until up', 'round trips', 'floor (s)', 'total median (s)', 'measured / floor', 'lowest', 'n'],
+    rows: cells.map((c) => [c.workload, c.mode, (c.bytes / 1e6).toFixed(1), String(c.round_trips), c.floor.toFixed(3), c.total.toFixed(3), c.ratio.toFixed(2), c.min_ratio.toFixed(2), String(c.n)]),
   };
 }
 

@@ -36,9 +36,14 @@ export interface Sample {
   requests?: Record<string, number> & { total: number };
   /**
    * Bytes the kernel read from the lazy mounts for the container (its FUSE reads, readahead
-   * included), where the system counts them (Nydus): bytes_fetched over it is the read amplification.
+   * included), where the system counts them (every lazy one): bytes_fetched over it is the read amplification.
    */
   read_bytes?: number;
+  /**
+   * Round trips the registry requests until the container was up cost at least, on a link with
+   * an RTT (lab/fetchlog.ts roundTrips): with the bytes of the phases, the sample's floor.
+   */
+  round_trips?: number;
   /** Bytes that crossed the link towards the runtime during the sample, headers included (shaped links only). */
   link_bytes?: number;
   /**

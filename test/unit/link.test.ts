@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NetNs, parseBandwidth, parseRtt, resolveLink } from '../../src/lab/link.ts';
-import { pullFloor } from '../../src/stats/fidelity.ts';
+import { floorCells, pullFloor, sampleFloor } from '../../src/stats/fidelity.ts';
+import { syntheticSamples } from '../support/synthetic.ts';
 
 test('rates and durations parse; bad ones name the flag', () => {
   assert.equal(parseBandwidth('50mbit'), 50e6);
@@ -35,4 +36,17 @@ test('each lab gets its own /30 in 198.18.0.0/15 and short interface names', () 
 test('the pull floor is size over bandwidth plus two round trips', () => {
   assert.equal(pullFloor(100e6, { profile: 'wan', bandwidth: 100e6, rttMs: 20 }), 8 + 0.04);
   assert.equal(pullFloor(100e6, { profile: 'loopback' }), undefined);
+});
+
+test("every cell's floor: its round trips x RTT plus its bytes until up through the rate; measured over it", () => {
+  const wan = { profile: 'wan', bandwidth: 100e6, rttMs: 20 };
+  const samples = syntheticSamples({ workloads: ['a'], modes: ['legacy', 'estargz'], rounds: 3 }).filter((s) => s.status === 'ok' && !s.disturbed)
+    .map((s) => ({ ...s, total: 2, round_trips: s.mode === 'legacy' ? 3 : 10, bytes_fetched: { total: 9e6, pull: 5e6, run: s.mode === 'legacy' ? 5e6 : 0 } }));
+  // legacy: 3 x 20 ms + 10 MB x 8 / 100 Mbit/s = 0.86 s; estargz: 10 x 20 ms + 0.4 s = 0.6 s (bytes after the phases do not count).
+  assert.ok(Math.abs(sampleFloor(samples.find((s) => s.mode === 'legacy')!, wan)! - 0.86) < 1e-9);
+  const cells = floorCells(samples, wan);
+  assert.deepEqual(cells.map((c) => [c.mode, c.round_trips, Number(c.floor.toFixed(3)), Number(c.ratio.toFixed(3))]), [['legacy', 3, 0.86, 2.326], ['estargz', 10, 0.6, 3.333]]);
+  // No RTT, or samples that did not count their round trips: no floor.
+  assert.equal(sampleFloor(samples[0]!, { profile: 'loopback' }), undefined);
+  assert.equal(floorCells(samples.map(({ round_trips: _, ...s }) => s), wan).length, 0);
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { fetchedBetween, parseFetches } from '../../src/lab/fetchlog.ts';
+import { fetchedBetween, goDurationMs, parseFetches, roundTrips, type Fetch } from '../../src/lab/fetchlog.ts';
 import { resultCsv } from '../../src/report/csv.ts';
 import { summarize } from '../../src/stats/summary.ts';
 import type { Sample } from '../../src/results/sample.ts';
@@ -68,4 +68,19 @@ test('registry log lines become fetches bucketed by completion time', () => {
   const t0 = Date.parse('2026-11-27T10:00:00Z');
   assert.deepEqual(fetchedBetween(f, t0, t0 + 1000), { bytes: 1500, requests: 2 });
   assert.deepEqual(fetchedBetween(f, t0 + 1000, Infinity), { bytes: 2000, requests: 1 });
+});
+
+test('the round trips a sample\'s fetches cost at least: client-side spans a link\'s RTT wide, grouped where they overlap', () => {
+  assert.equal(goDurationMs('3.709498ms'), 3.709498);
+  assert.equal(goDurationMs('1m2.5s'), 62_500);
+  assert.equal(goDurationMs('850µs'), 0.85);
+  const f = (startMs: number, ms: number): Fetch => ({ at: startMs + ms, ms, bytes: 1, uri: '/v2/x/blobs/sha256:a', status: 200 });
+  // RTT 100 ms: manifest, then config (sent on the manifest's answer), then two layers side by side.
+  const pull = [f(0, 2), f(102, 1), f(203, 400), f(205, 300)];
+  assert.equal(roundTrips(pull, 100), 3);
+  // Arrivals 5 ms apart with a 150 ms RTT were in flight together at the client: one round trip.
+  assert.equal(roundTrips([f(0, 1), f(6, 1), f(12, 1)], 150), 1);
+  // Without an RTT only overlap at the registry groups them.
+  assert.equal(roundTrips([f(0, 1), f(6, 1), f(12, 1)], 0), 3);
+  assert.equal(roundTrips([], 20), 0);
 });
