@@ -8,6 +8,7 @@ import { tool, toolVersion, type Tool } from '../lab/tools.ts';
 import { lastLines } from '../util/text.ts';
 import { fuseCheck, fuseProof } from './host.ts';
 import { unixGet } from './metrics.ts';
+import { profileInputs } from './profile.ts';
 import type { Mode, SnapshotterSystem } from './system.ts';
 
 export interface NydusOptions {
@@ -95,8 +96,9 @@ export const nydus: SnapshotterSystem<NydusOptions> = {
   },
 
   // The flags name changes to how images are made (ACL filter, kept record) so older tags are not reused.
-  async convertKey(mode) {
-    return { converter: await toolVersion(CONVERTER), builder: await toolVersion(BUILDER), dropsAclXattrs: true, keepsRecord: true, ...mode.options };
+  // The prefetch list is the workload's profile: a changed command is a new image.
+  async convertKey(mode, w) {
+    return { converter: await toolVersion(CONVERTER), builder: await toolVersion(BUILDER), dropsAclXattrs: true, keepsRecord: true, ...mode.options, ...(mode.options.prefetch ? { profile: profileInputs(w) } : {}) };
   },
 
   async convert(ctx, mode) {

@@ -11,7 +11,7 @@ import { serialized } from '../util/serial.ts';
 import { lastLines } from '../util/text.ts';
 import { fuseCheck, fuseProof } from './host.ts';
 import { METRICS_SOCKET, promSum, unixGet } from './metrics.ts';
-import { readProfile } from './profile.ts';
+import { profileInputs, readProfile } from './profile.ts';
 import type { ConvertContext, Mode, SnapshotterSystem } from './system.ts';
 
 export interface StargzOptions {
@@ -96,11 +96,6 @@ const MODES: Mode<StargzOptions>[] = [
 
 let ctrRemote: Promise<string> | undefined;
 const ctrRemoteVersion = () => (ctrRemote ??= toolVersion(CTR_REMOTE));
-
-/** What a profiling run depends on besides the image. */
-function profileInputs(w: Workload): unknown {
-  return { command: w.command, env: w.env, mounts: w.mounts, stdin: w.stdin, waitline: w.waitline, pattern: w.pattern, period: w.profile_period };
-}
 
 /**
  * The profiling container runs what a sample's `ctr container create ... -- COMMAND` runs.
