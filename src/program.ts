@@ -10,6 +10,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { preflightCommand } from './commands/preflight.ts';
 import { prepareCommand } from './commands/prepare.ts';
 import { runCommand } from './commands/run.ts';
+import { DEFAULT_BANDWIDTHS, DEFAULT_RTTS, sweepCommand } from './commands/sweep.ts';
 import { DEFAULT_MAX_ROUNDS } from './commands/run-options.ts';
 import { reportCommand } from './commands/report.ts';
 import { compareCommand } from './commands/compare.ts';
@@ -44,25 +45,35 @@ export function buildProgram(): Command {
     .option('--shard <i/n>', 'prepare the images of the i-th of n shares only, as `run --shard i/n` measures them')
     .action(async (opts) => { process.exitCode = await prepareCommand(opts); });
 
-  selection(program.command('run').description('prepare what is missing, then measure pull/create/run of every workload and mode'))
+  /** What run and sweep both take: how samples are taken, counted and how many. */
+  const measuring = (cmd: Command) => cmd
     .addOption(new Option('--runtime <runtime>', `how containers start: ${RUNTIMES.map((r) => `${r.name} (${r.title})`).join('; ')}`).default(DEFAULT_RUNTIME))
     .option('--samples <n>', 'samples per workload and mode (rounds)', '5')
     .option('--seed <n>', 'seed of the per-round shuffle (random when absent; recorded)')
-    .option('--out <dir>', 'results directory (default: results/<timestamp>)')
     .option('--percentile <p>', 'percentile shown in result.csv and the tables', '95')
-    .addOption(new Option('--link <profile>', `link to the registry: ${Object.entries(PROFILES).map(([k, v]) => `${k}${v.bandwidth ? ` (${v.bandwidth / 1e6} Mbit/s, ${v.rttMs} ms RTT)` : ' (no shaping)'}`).join(', ')}`).default(DEFAULT_PROFILE))
-    .option('--bandwidth <rate>', 'override the profile\'s bandwidth, e.g. 50mbit')
-    .option('--rtt <time>', 'override the profile\'s round-trip time, e.g. 30ms')
     .option('--order <order>', `sample order per round: ${ORDERS.join(' or ')} (shuffled: the whole round; blocked: an image's modes back to back, shuffled)`, DEFAULT_ORDER)
     .option('--until-ci <percent>', 'add whole rounds until every median\'s 95% interval is within ±percent of it (--samples rounds first)')
     .option('--max-samples <n>', `with --until-ci: at most this many rounds (default ${DEFAULT_MAX_ROUNDS})`)
     .option('--keep-disturbed', 'count samples taken while the machine was disturbed (by default they are set aside and taken again)')
     .option('--warm', 'after each cold sample, start the same image again on the node it left (image, snapshots and caches kept): the second start')
     .option('--after-ready', "once a server is up, the load its workload's after_ready defines (seconds at a rate), latency per second; outside the clock")
-    .option('--resume <dir>', 'go on with the interrupted run in DIR: its options, seed and images; only its missing samples are taken')
     .option('--shard <i/n>', 'measure the i-th of n shares of the images (every n-th image, all its modes; needs --seed); `merge` joins them')
-    .option('--max-failed <n|pct%>', 'failed samples (and images not prepared) the run may have and still exit 0: a count or a share such as 10%', '0')
+    .option('--max-failed <n|pct%>', 'failed samples (and images not prepared) the run may have and still exit 0: a count or a share such as 10%', '0');
+
+  measuring(selection(program.command('run').description('prepare what is missing, then measure pull/create/run of every workload and mode')))
+    .option('--out <dir>', 'results directory (default: results/<timestamp>)')
+    .addOption(new Option('--link <profile>', `link to the registry: ${Object.entries(PROFILES).map(([k, v]) => `${k}${v.bandwidth ? ` (${v.bandwidth / 1e6} Mbit/s, ${v.rttMs} ms RTT)` : ' (no shaping)'}`).join(', ')}`).default(DEFAULT_PROFILE))
+    .option('--bandwidth <rate>', 'override the profile\'s bandwidth, e.g. 50mbit')
+    .option('--rtt <time>', 'override the profile\'s round-trip time, e.g. 30ms')
+    .option('--resume <dir>', 'go on with the interrupted run in DIR: its options, seed and images; only its missing samples are taken')
     .action(async (opts) => { process.exitCode = await runCommand(opts); });
+
+  measuring(selection(program.command('sweep').description('the run under each link of a grid of bandwidths x RTTs, one run per link; speed-up against RTT and bandwidth, where each mode stops beating legacy, the fastest system per link, every cell against its floor')))
+    .option('--out <dir>', 'the sweep\'s directory, a run per link in it (default: results/sweep-<timestamp>)')
+    .option('--bandwidth <rates>', 'comma-separated bandwidths of the grid', DEFAULT_BANDWIDTHS)
+    .option('--rtt <times>', 'comma-separated round-trip times of the grid (each above 0)', DEFAULT_RTTS)
+    .option('--resume <dir>', 'go on with the interrupted sweep in DIR: its grid and options; complete links are kept')
+    .action(async (opts) => { process.exitCode = await sweepCommand(opts); });
 
   selection(program.command('image-key').description('print one hash of every image name the selection needs (a cache key for prepared images)'))
     .option('--verbose', 'list the image names on stderr')
