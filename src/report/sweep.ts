@@ -144,19 +144,25 @@ export function floorsSweepTable(v: SweepView): Table {
 /** Speed-up with its interval against `x` (RTT or bandwidth), a panel per value of the other and a row per image. */
 export function sweepSpec(points: readonly SweepPoint[], x: 'rtt' | 'bandwidth'): TopLevelSpec {
   const values = points.map((p) => ({ ...p, lo: p.ci[0], hi: p.ci[1], rtt: p.rtt_ms, bw: p.bandwidth / 1e6, panelBw: rate(p.bandwidth), panelRtt: `RTT ${p.rtt_ms} ms` }));
-  const xField = x === 'rtt' ? { field: 'rtt', title: 'RTT (ms)' } : { field: 'bw', title: 'bandwidth (Mbit/s)' };
-  const encX = { ...xField, type: 'quantitative' as const, scale: { type: 'log' as const } };
+  const field = x === 'rtt' ? 'rtt' : 'bw';
+  const xs = values.map((v) => v[field]);
+  const encX = { field, title: x === 'rtt' ? 'RTT (ms)' : 'bandwidth (Mbit/s)', type: 'quantitative' as const, scale: { type: 'log' as const, domain: [Math.min(...xs), Math.max(...xs)], nice: false } };
+  // The speed-ups' own range (and 1x): their intervals stay visible on a log scale.
+  const ys = [1, ...values.flatMap((v) => [v.lo, v.hi])].filter((v) => v > 0);
+  const y = { type: 'quantitative' as const, scale: { type: 'log' as const, domain: [Math.min(...ys) * 0.9, Math.max(...ys) * 1.1], nice: false } };
+  // Panels in the order of what they hold (20 Mbit/s before 1 Gbit/s), not alphabetically.
+  const column = x === 'rtt' ? { field: 'panelBw', sort: { field: 'bw', op: 'min' } } : { field: 'panelRtt', sort: { field: 'rtt', op: 'min' } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     config,
     data: { values },
-    facet: { column: { field: x === 'rtt' ? 'panelBw' : 'panelRtt', type: 'nominal', title: null }, row: { field: 'workload', type: 'nominal', title: null } },
+    facet: { column: { ...column, type: 'nominal', title: null }, row: { field: 'workload', type: 'nominal', title: null } },
     spec: {
       width: 220, height: 150,
       layer: [
-        { mark: { type: 'rule', strokeDash: [4, 3], color: '#888' }, encoding: { y: { datum: 1 } } },
-        { mark: { type: 'errorbar' }, encoding: { x: encX, y: { field: 'lo', type: 'quantitative', title: `speed-up over ${BASELINE}`, scale: { type: 'log' } }, y2: { field: 'hi' }, color: { field: 'mode', type: 'nominal' } } },
-        { mark: { type: 'line', point: true }, encoding: { x: encX, y: { field: 'factor', type: 'quantitative', scale: { type: 'log' } }, color: { field: 'mode', type: 'nominal', title: 'mode' } } },
+        { mark: { type: 'rule', strokeDash: [4, 3], color: '#888' }, encoding: { y: { datum: 1, ...y } } },
+        { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: encX, y: { field: 'lo', ...y, title: `speed-up over ${BASELINE}` }, y2: { field: 'hi' }, color: { field: 'mode', type: 'nominal' } } },
+        { mark: { type: 'line', point: true }, encoding: { x: encX, y: { field: 'factor', ...y }, color: { field: 'mode', type: 'nominal', title: 'mode' } } },
       ],
     },
   } as TopLevelSpec;
