@@ -6,6 +6,7 @@ import { loadReportInput } from '../report/input.ts';
 import type { HostInfo } from '../results/metadata.ts';
 import type { Sample } from '../results/sample.ts';
 import { compareRuns, machineDiffered, type Change } from '../stats/compare.ts';
+import { floorCells } from '../stats/fidelity.ts';
 import { THRESHOLDS } from '../bench/machine.ts';
 import { quantile, median } from 'simple-statistics';
 import { orderModes } from '../systems/index.ts';
@@ -31,6 +32,8 @@ export interface HistoryRun {
   /** Total start-up time per image x mode: median and its 95% interval; n = 0 and no median without an ok sample. */
   cells: { workload: string; mode: string; n: number; median?: number; ci?: [number, number] }[];
   speedups: { workload: string; mode: string; factor: number; ci: [number, number] }[];
+  /** Each cell's measured / floor on the run's link (median over samples; shaped links, runs that counted round trips). */
+  floors?: { workload: string; mode: string; ratio: number }[];
   /** The run `changes` are against: the previous one over the same link; absent for the first of its link. */
   compared_with?: string;
   changes: Change[];
@@ -103,6 +106,7 @@ export function buildHistory(refs: readonly RunRef[], opts: { minChange: number;
     const differed = prev && machineDiffered(prev.samples, input.samples, { base: prev.machine, next: own }, opts.keepDisturbed);
     const changes = prev ? compareRuns(prev.samples, input.samples, { minChange: opts.minChange, workloads: prev.workloads, keepDisturbed: opts.keepDisturbed, ...(differed ? { machineDiffered: differed } : {}) }) : [];
     lastOfLink.set(ref.link, { run_id: meta.run_id, samples: input.samples, workloads: input.summary.workloads, machine: own });
+    const floors = floorCells(input.samples, meta.link, opts.keepDisturbed).map((f) => ({ workload: f.workload, mode: f.mode, ratio: round(f.ratio) }));
     runs.push({
       run_id: meta.run_id, dir: ref.dir, started_at: meta.started_at, outcome: meta.outcome, link: ref.link,
       ...(meta.options.containerd ? { containerd: meta.options.containerd } : {}),
@@ -115,6 +119,7 @@ export function buildHistory(refs: readonly RunRef[], opts: { minChange: number;
         return t ? { workload: c.workload, mode: c.mode, n: t.n, median: t.median, ci: t.ci } : { workload: c.workload, mode: c.mode, n: 0 };
       }),
       speedups: input.summary.speedups.map((s) => ({ workload: s.workload, mode: s.mode, factor: s.factor, ci: s.ci })),
+      ...(floors.length ? { floors } : {}),
       ...(prev ? { compared_with: prev.run_id } : {}),
       changes,
       ...(machine ? { machine } : {}),

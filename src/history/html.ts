@@ -3,7 +3,7 @@
 import { esc, page } from '../report/html.ts';
 import type { Table } from '../report/model.ts';
 import type { History } from './build.ts';
-import { allChanges, latestChanges, method, runsTable, verdictLine } from './tables.ts';
+import { allChanges, floorChanges, latestChanges, method, runsTable, verdictLine } from './tables.ts';
 
 const STYLE = `<style>
 tr.regressed td { background: #fdecea; }
@@ -29,6 +29,8 @@ export function renderHtml(h: History, charts: { trend: string; speedups: string
   parts.push(`<div class="chart" id="chart-trend">${charts.trend}</div>`, `<div class="chart" id="chart-speedups">${charts.speedups}</div>`);
   parts.push('<h2>Runs</h2>', table(runs, 'runs', (r) => r[regressions] !== '0'));
   parts.push('<h2>Changes</h2>', all.rows.length ? table(all, 'changes', isRegression) : '<p>none</p>');
+  const floors = floorChanges(h);
+  if (floors) parts.push(`<h2>${esc(floors.caption)}</h2>`, table(floors, 'floors', () => false));
   parts.push('<h2>Method</h2>', `<ul>${method(h).map((m) => `<li>${esc(m)}</li>`).join('')}</ul>`);
   if (h.warnings.length) parts.push('<h2>Warnings</h2>', `<ul>${h.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`);
   return page('hellobench history', parts.join('\n'));

@@ -79,3 +79,21 @@ export function allChanges(h: History): Table {
       .map((c) => [r.run_id, r.compared_with!, c.workload, c.mode, changeText(c), ciText(c), verdictText(c)])),
   };
 }
+
+/**
+ * The latest run's cells against their floors, beside the run it is compared with: a system
+ * that moved away from what the link allows shows here whatever the machine's speed did to both.
+ */
+export function floorChanges(h: History): Table | undefined {
+  const r = latest(h);
+  if (!r?.floors?.length) return undefined;
+  const before = h.runs.find((x) => x.run_id === r.compared_with)?.floors ?? [];
+  return {
+    caption: `Measured / floor in ${r.run_id}${r.compared_with ? ` and ${r.compared_with}` : ''} (${r.link}; floor: round trips x RTT + bytes until up / rate)`,
+    header: ['image', 'mode', 'before', 'now', 'change'],
+    rows: r.floors.map((f) => {
+      const b = before.find((x) => x.workload === f.workload && x.mode === f.mode)?.ratio;
+      return [f.workload, f.mode, b === undefined ? '-' : b.toFixed(2), f.ratio.toFixed(2), b === undefined ? '-' : `${(((f.ratio / b) - 1) * 100).toFixed(1)}%`];
+    }),
+  };
+}

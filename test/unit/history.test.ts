@@ -22,7 +22,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 /** Run i (1-based) of a daily history; `slower` multiplies one image x mode's times. */
 function resultSet(i: number, o: { link?: string; slower?: { workload: string; mode: string; factor: number } } = {}): string {
-  const samples = syntheticSamples({ workloads: WORKLOADS, modes: MODES, rounds: 8, seed: i }).map((s): Sample => {
+  const samples = syntheticSamples({ workloads: WORKLOADS, modes: MODES, rounds: 8, seed: i }).map((x): Sample => ({ ...x, round_trips: 4 })).map((s): Sample => {
     if (s.workload !== o.slower?.workload || s.mode !== o.slower.mode) return s;
     const k = o.slower.factor;
     return { ...s, phases: { pull: s.phases.pull! * k, create: s.phases.create! * k, run: s.phases.run! * k }, total: s.total! * k };
@@ -60,6 +60,11 @@ test('three runs in order; the third one\'s slower image x mode is its only regr
   assert.match(md, /Latest run run-3 against run-2 \(wan [^:]*\): 1 regression\(s\), 0 improvement\(s\)/);
   assert.match(md, /\|python\|estargz\|[\d.]+\|[\d.]+\|\+\d+\.\d%\|[^|]+\|regression\|/);
   assert.ok(md.indexOf('regression|') < md.indexOf('## Runs'), 'regressions come before the runs');
+  // Its distance from the floor grew with it; the others' stayed.
+  const floor = h.runs[2]!.floors!.find((f) => f.workload === 'python' && f.mode === 'estargz')!;
+  const before = h.runs[1]!.floors!.find((f) => f.workload === 'python' && f.mode === 'estargz')!;
+  assert.ok(floor.ratio / before.ratio > 1.2, `${before.ratio} -> ${floor.ratio}`);
+  assert.match(md, /## Measured \/ floor in run-3 and run-2/);
   const html = readFileSync(join(out, 'history.html'), 'utf8');
   assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'self-contained: no script, no external URL');
   assert.match(html, /<tr class="regressed"><td>python<\/td><td>estargz<\/td>/);
