@@ -34,11 +34,16 @@ export const ctrRuntime: ContainerRuntime = {
   tools: [],
   // The task only: its container keeps the snapshot until the lab is reset.
   async end(ctx, { id }) {
-    await execa(ctx.ctr, [...ctx.ctrArgs, 'task', 'kill', '-s', 'SIGKILL', id], { reject: false, timeout: 10_000 });
+    await killTask(ctx, id);
     await execa(ctx.ctr, [...ctx.ctrArgs, 'task', 'delete', '--force', id], { reject: false, timeout: 10_000 });
   },
   steps: stepsOf,
 };
+
+/** SIGKILL to a task of the lab's own (it may have ended already). */
+async function killTask(rt: RuntimeContext, id: string): Promise<void> {
+  await execa(rt.ctr, [...rt.ctrArgs, 'task', 'kill', '-s', 'SIGKILL', id], { reject: false, timeout: 10_000 });
+}
 
 function stepsOf(ctx: RuntimeContext, spec: SampleSpec): Step[] {
   const { workload: w, mode, ref, id } = spec;
@@ -65,9 +70,7 @@ function stepsOf(ctx: RuntimeContext, spec: SampleSpec): Step[] {
 /** The run phase as the workload's pattern defines it. */
 async function runPhase(rt: RuntimeContext, w: Workload, id: string, afterReady?: (address: string) => Promise<void>): Promise<StepResult> {
   const argv = [rt.ctr, ...rt.ctrArgs, 'task', 'start', id];
-  const kill = async () => {
-    await execa(rt.ctr, [...rt.ctrArgs, 'task', 'kill', '-s', 'SIGKILL', id], { reject: false, timeout: 10_000 });
-  };
+  const kill = () => killTask(rt, id);
   if (w.pattern === 'cmd-arg-wait') {
     const what = readyWhat(w);
     // Up: the load after ready (on the host's network, as the container is), then the task ends.
