@@ -7,8 +7,8 @@ import type { AfterReady } from '../results/sample.ts';
 import { httpTarget, runLoad } from '../timing/load.ts';
 import { postgresTarget, writeAccounts } from '../timing/postgres.ts';
 import { oneLine } from '../util/text.ts';
+import { roundTo } from '../util/round.ts';
 
-const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
 /**
  * The load after ready of a workload that has one: run by the runtime once the server is up,
@@ -30,7 +30,7 @@ export class LoadAfterReady {
     try {
       if (a.postgres) {
         const db = { ...a.postgres, host: address, connections: a.connections };
-        const setup_s = round3(await writeAccounts(db));
+        const setup_s = roundTo(await writeAccounts(db), 3);
         this.outcome = { ...base, setup_s, ...(await runLoad(spec, postgresTarget(db, this.seed))) };
       } else {
         this.outcome = { ...base, ...(await runLoad(spec, httpTarget(`http://${address}:${http!.port}${http!.path}`, a.connections))) };

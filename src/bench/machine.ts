@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { median } from 'simple-statistics';
 import type { LabUsage, Resource } from '../lab/accounting.ts';
 import type { MachineCheck, MachineFigures } from '../results/machine.ts';
+import { roundTo } from '../util/round.ts';
 
 export type { MachineCheck, MachineFigures };
 
@@ -247,6 +248,6 @@ export class MachineWatch {
   }
 }
 
-const round = (v: number) => Math.round(v * 100) / 100;
+const round = (v: number) => roundTo(v, 2);
 /** One decimal: a figure just over its threshold must not print as equal to it. */
 const pct = (v: number) => `${v.toFixed(1)}%`;

@@ -11,6 +11,7 @@ import { THRESHOLDS } from '../bench/machine.ts';
 import { quantile, median } from 'simple-statistics';
 import { orderModes } from '../systems/index.ts';
 import type { RunRef } from './runs.ts';
+import { roundTo } from '../util/round.ts';
 
 export const HISTORY_FORMAT = 1;
 
@@ -82,7 +83,7 @@ function runMachine(r: RunRef, calm: Map<string, number>): HistoryRun['machine']
   return { checks: checks.length, busy: checks.filter((c) => c.busy).length, canary_ms: round(canary), calm_ms: round(calmMs), ...(slow ? { slow } : {}) };
 }
 
-const round = (v: number) => Math.round(v * 100) / 100;
+const round = (v: number) => roundTo(v, 2);
 
 export function buildHistory(refs: readonly RunRef[], opts: { minChange: number; keepDisturbed: boolean; warnings?: string[] }): History {
   const runs: HistoryRun[] = [];

@@ -5,6 +5,7 @@ import { RunOptionsSchema } from '../results/metadata.ts';
 import { metricsOf } from '../stats/summary.ts';
 import { systemOf } from '../systems/index.ts';
 import type { ReportInput } from './input.ts';
+import { roundTo } from '../util/round.ts';
 
 export const SUMMARY_JSON_VERSION = 1;
 
@@ -105,4 +106,4 @@ export function benchmarkEntries(input: ReportInput): BenchmarkEntry[] {
   });
 }
 
-const round = (v: number) => Math.round(v * 1e4) / 1e4;
+const round = (v: number) => roundTo(v, 4);

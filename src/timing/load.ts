@@ -8,6 +8,7 @@ import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadSecond } from '../results/sample.ts';
 import { percentileSorted } from '../util/percentile.ts';
+import { roundTo } from '../util/round.ts';
 
 /** `requests`: at most this many in all; seconds x rate when absent. */
 export interface LoadSpec { seconds: number; rate: number; requests?: number }
@@ -76,4 +77,4 @@ export async function runLoad(spec: LoadSpec, target: LoadTarget): Promise<LoadO
   return { sent: count, answered: total('answered'), errors: total('errors'), per_second };
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000;
+const round = (ms: number) => roundTo(ms, 3);
