@@ -5,8 +5,7 @@
 // What was fetched (bytes and registry requests): fixed for a fixed image and workload, so it is
 // judged apart from time, whatever the machine did.
 import { median } from 'simple-statistics';
-import { fetchNoiseOf, orderModes, type FetchNoise } from '../systems/index.ts';
-import { FETCH_NOISE } from '../systems/system.ts';
+import { FETCH_NOISE, fetchNoiseOf, orderModes, type FetchNoise } from '../systems/index.ts';
 import { cellKey, counted, samplesByCell, type Sample } from '../results/sample.ts';
 import type { MachineCheck } from '../results/machine.ts';
 import { ratioCI, stream } from './summary.ts';

@@ -11,6 +11,7 @@ import { stargz } from './stargz.ts';
 import { FETCH_NOISE, type FetchNoise, type Mode, type SnapshotterSystem } from './system.ts';
 
 export type { FetchNoise, Mode, SnapshotterSystem } from './system.ts';
+export { FETCH_NOISE } from './system.ts';
 
 export const SYSTEMS: readonly SnapshotterSystem[] = [overlayfs, stargz, nydus, soci, overlaybd];
 
