@@ -1,8 +1,10 @@
 // merge: shard results (`run --shard i/n`) joined into one result set, as if one run had
-// measured them; each image stays with the runner that measured all of its modes.
+// measured them; each image stays with the runner that measured all of its modes. The shards of
+// a sweep (`sweep --shard i/n`) are joined link by link into one sweep.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildReport } from '../report/index.ts';
+import { readSweep, SWEEP_FILE, writeSweep, writeSweepReport, type SweepMeta } from '../report/sweep.ts';
 import { readMeta, writeMeta, type RunMeta, type RunOptions, type ShardPart } from '../results/metadata.ts';
 import { loadSamples, META_FILE, SAMPLES_FILE, writeAtomic } from '../results/store.ts';
 import type { Sample } from '../results/sample.ts';
@@ -89,15 +91,82 @@ export function checkShards(shards: readonly Shard[]): Shard[] {
 
 export async function mergeCommand(dirs: string[], opts: { out: string; percentile?: string }): Promise<number> {
   if (dirs.map((d) => resolve(d)).includes(resolve(opts.out))) throw new UsageError(`--out ${opts.out}: is one of the shards; merge into a new directory`);
+  const sweeps = dirs.filter((d) => existsSync(join(d, SWEEP_FILE)));
+  if (sweeps.length && sweeps.length < dirs.length) throw new UsageError(`${dirs.find((d) => !sweeps.includes(d))}: not a sweep's shard, while ${sweeps[0]} is; merge the shards of one run or of one sweep`);
+  return sweeps.length ? mergeSweep(dirs, opts.out) : mergeRun(dirs, opts.out, opts.percentile);
+}
+
+async function mergeRun(dirs: string[], out: string, percentile?: string): Promise<number> {
   const shards = checkShards(dirs.map(readShard));
   const versions = shards.filter((s) => JSON.stringify(s.meta.versions) !== JSON.stringify(shards[0]!.meta.versions));
   for (const s of versions) log(`warning: ${s.dir} ran other versions than ${shards[0]!.dir}; run.json keeps the first shard's`);
   for (const s of shards) for (const w of s.skipped) log(`warning: ${w}`);
   const meta = mergeMeta(shards);
-  mkdirSync(opts.out, { recursive: true });
-  writeAtomic(join(opts.out, SAMPLES_FILE), shards.flatMap((s) => s.samples).map((s) => `${JSON.stringify(s)}\n`).join(''));
-  writeMeta(opts.out, meta);
-  const { files } = await buildReport(opts.out, { percentile: Number(opts.percentile ?? meta.options.percentile) });
-  log(`merged ${shards.length} shards (${shards.map((s) => `${s.meta.options.shard!.index}: ${s.meta.host.runner ?? '?'}, ${s.samples.length} samples`).join('; ')}) into ${opts.out} (${files.length} files); outcome ${meta.outcome}`);
+  mkdirSync(out, { recursive: true });
+  writeAtomic(join(out, SAMPLES_FILE), shards.flatMap((s) => s.samples).map((s) => `${JSON.stringify(s)}\n`).join(''));
+  writeMeta(out, meta);
+  const { files } = await buildReport(out, { percentile: Number(percentile ?? meta.options.percentile) });
+  log(`merged ${shards.length} shards (${shards.map((s) => `${s.meta.options.shard!.index}: ${s.meta.host.runner ?? '?'}, ${s.samples.length} samples`).join('; ')}) into ${out} (${files.length} files); outcome ${meta.outcome}`);
   return meta.outcome === 'complete' ? 0 : 1;
+}
+
+/**
+ * The shards of one sweep, joined link by link: each link's shard runs merged as a run's are,
+ * into OUT/<link>/, and one sweep.json whose seconds per link are the slowest shard's (the
+ * shards ran side by side). A link some shard lacks (it stopped before it) is left out and
+ * the merge exits 1; the sweep's report says which links are missing.
+ */
+async function mergeSweep(dirs: string[], out: string): Promise<number> {
+  const parts = dirs.map((dir) => ({ dir, meta: readSweep(dir) }));
+  const shardOfPart = (p: (typeof parts)[number]) => {
+    const m = /^(\d+)\/(\d+)$/.exec(String(p.meta.options.shard ?? ''));
+    if (!m) throw new UsageError(`${p.dir}: not a shard (its sweep had no --shard); merge joins the shards of one sweep`);
+    return { index: Number(m[1]), count: Number(m[2]) };
+  };
+  const planOfSweep = (m: SweepMeta) => {
+    const { shard: _, ...options } = m.options;
+    return { options, grid: m.grid.map((g) => g.name) };
+  };
+  const first = parts[0]!;
+  for (const p of parts.slice(1)) {
+    const d = difference(planOfSweep(p.meta).options, planOfSweep(first.meta).options) ?? difference({ grid: planOfSweep(p.meta).grid }, { grid: planOfSweep(first.meta).grid });
+    if (d) throw new UsageError(`${p.dir} and ${first.dir} are shards of different sweeps: they differ in ${d}`);
+  }
+  const count = shardOfPart(first).count;
+  const indexes = parts.map(shardOfPart).map((s) => s.index);
+  const twin = indexes.find((i, k) => indexes.indexOf(i) !== k);
+  if (twin !== undefined) throw new UsageError(`two of ${dirs.join(', ')} are both shard ${twin}/${count} of the sweep`);
+  const absent = Array.from({ length: count }, (_, k) => k + 1).filter((i) => !indexes.includes(i));
+  if (absent.length) throw new UsageError(`shard ${absent.map((i) => `${i}/${count}`).join(', ')} of the sweep missing: give every shard's sweep directory`);
+
+  mkdirSync(out, { recursive: true });
+  const { shard: _, ...options } = first.meta.options;
+  const meta: SweepMeta = {
+    format: 1,
+    started_at: parts.map((p) => p.meta.started_at).sort()[0]!,
+    ...(parts.every((p) => p.meta.finished_at) ? { finished_at: parts.map((p) => p.meta.finished_at!).sort().at(-1)! } : {}),
+    command: ['merge', ...dirs],
+    options,
+    grid: first.meta.grid,
+    blocks: {},
+    shards: parts.map((p) => ({ ...shardOfPart(p), dir: p.dir, seconds: Object.values(p.meta.blocks).reduce((s, b) => s + (b.seconds ?? 0), 0) })).sort((a, b) => a.index - b.index),
+  };
+  let worst = 0;
+  for (const link of meta.grid) {
+    const runs = parts.map((p) => join(p.dir, link.name));
+    const lacking = runs.filter((r) => !existsSync(join(r, META_FILE)));
+    if (lacking.length) {
+      log(`link ${link.name}: left out, ${lacking.join(', ')} did not measure it`);
+      worst = 1;
+      continue;
+    }
+    const code = await mergeRun(runs, join(out, link.name));
+    const blocks = parts.map((p) => p.meta.blocks[link.name] ?? {});
+    meta.blocks[link.name] = { exit_code: Math.max(code, ...blocks.map((b) => b.exit_code ?? 0)), seconds: Math.max(...blocks.map((b) => b.seconds ?? 0)) };
+    worst = Math.max(worst, code);
+  }
+  writeSweep(out, meta);
+  const { files } = await writeSweepReport(out);
+  log(`merged ${parts.length} shards of a sweep of ${meta.grid.length} links into ${out} (${files.join(', ')})`);
+  return worst;
 }

@@ -33,6 +33,8 @@ export interface SweepMeta {
   options: Record<string, unknown>;
   grid: GridLink[];
   blocks: Record<string, { exit_code?: number; seconds?: number }>;
+  /** A merge of `sweep --shard i/n` results: each shard's directory and seconds of runs (they ran side by side). */
+  shards?: { index: number; count: number; dir: string; seconds: number }[];
 }
 
 export function readSweep(dir: string): SweepMeta {
@@ -189,7 +191,9 @@ export async function writeSweepReport(dir: string): Promise<{ view: SweepView; 
 function gridText(v: SweepView): string {
   const done = Object.entries(v.meta.blocks).filter(([, b]) => b.seconds !== undefined);
   const wall = done.reduce((s, [, b]) => s + b.seconds!, 0);
-  return `Links: ${v.meta.grid.map((g) => describe({ profile: g.name, bandwidth: g.bandwidth, rttMs: g.rtt_ms })).join('; ')}.${v.missing.length ? ` Not measured yet: ${v.missing.join(', ')}.` : ''} Wall time of the links run: ${(wall / 60).toFixed(1)} min over ${done.length}.`;
+  const shards = v.meta.shards?.length ? ` on ${v.meta.shards.length} shards side by side (${v.meta.shards.map((s) => `${s.index}/${s.count}: ${(s.seconds / 60).toFixed(1)} min`).join(', ')})` : '';
+  const time = v.meta.shards?.length ? `Wall time of the links run${shards}` : `Wall time of the links run: ${(wall / 60).toFixed(1)} min over ${done.length}`;
+  return `Links: ${v.meta.grid.map((g) => describe({ profile: g.name, bandwidth: g.bandwidth, rttMs: g.rtt_ms })).join('; ')}.${v.missing.length ? ` Not measured yet: ${v.missing.join(', ')}.` : ''} ${time}.`;
 }
 
 function sweepMarkdown(v: SweepView, tables: Table[]): string {

