@@ -57,12 +57,20 @@ export async function sweepCommand(opts: SweepCliOptions): Promise<number> {
     }
     log(`link ${link.name}: ${outcome ? 'going on with its run' : 'measuring'}`);
     const start = Date.now();
+    const before = meta.blocks[link.name]?.seconds ?? 0;
+    const record = (code: number) => {
+      meta.blocks[link.name] = { exit_code: code, seconds: Math.round((Date.now() - start) / 1000) + before };
+      writeSweep(outDir, meta);
+    };
+    // Ctrl-C ends the process from the lab's handler, not through here: the link's seconds so far
+    // are still recorded, so that a resumed sweep's wall time is whole.
+    process.once('exit', record);
     const { bandwidth: _b, rtt: _r, ...shared } = options;
     const code = outcome
       ? await runCommand({ ...shared, link: 'wan', resume: dir } as RunCliOptions)
       : await runCommand({ ...shared, link: 'wan', bandwidth: link.bandwidth_arg, rtt: link.rtt_arg, out: dir });
-    meta.blocks[link.name] = { exit_code: code, seconds: Math.round((Date.now() - start) / 1000) + (meta.blocks[link.name]?.seconds ?? 0) };
-    writeSweep(outDir, meta);
+    process.off('exit', record);
+    record(code);
     if (code === 130) return 130;
     worst = Math.max(worst, code);
   }
