@@ -76,16 +76,21 @@ export function checkShards(shards: readonly Shard[]): Shard[] {
     const d = difference(plan, planOf(s.meta.options));
     if (d) throw new UsageError(`${s.dir} and ${shards[0]!.dir} are shards of different plans: they differ in ${d}`);
   }
-  const count = shards[0]!.meta.options.shard!.count;
-  const byIndex = new Map<number, Shard>();
-  for (const s of shards) {
-    const i = s.meta.options.shard!.index;
+  return inShardOrder(shards, (s) => s.meta.options.shard!, '', "give every shard's results directory");
+}
+
+/** Each shard once and none missing, in the shards' order: what every merge checks, of a run's shards or a sweep's. */
+function inShardOrder<T extends { dir: string }>(items: readonly T[], shardOf: (t: T) => { index: number; count: number }, of: string, hint: string): T[] {
+  const count = shardOf(items[0]!).count;
+  const byIndex = new Map<number, T>();
+  for (const s of items) {
+    const i = shardOf(s).index;
     const twin = byIndex.get(i);
-    if (twin) throw new UsageError(`${s.dir} and ${twin.dir} are both shard ${i}/${count}`);
+    if (twin) throw new UsageError(`${s.dir} and ${twin.dir} are both shard ${i}/${count}${of}`);
     byIndex.set(i, s);
   }
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
-  if (missing.length) throw new UsageError(`shard ${missing.map((i) => `${i}/${count}`).join(', ')} missing: give every shard's results directory`);
+  if (missing.length) throw new UsageError(`shard ${missing.map((i) => `${i}/${count}`).join(', ')}${of} missing: ${hint}`);
   return [...byIndex.keys()].sort((a, b) => a - b).map((i) => byIndex.get(i)!);
 }
 
@@ -117,27 +122,23 @@ async function mergeRun(dirs: string[], out: string, percentile?: string): Promi
  * the merge exits 1; the sweep's report says which links are missing.
  */
 async function mergeSweep(dirs: string[], out: string): Promise<number> {
-  const parts = dirs.map((dir) => ({ dir, meta: readSweep(dir) }));
-  const shardOfPart = (p: (typeof parts)[number]) => {
-    const m = /^(\d+)\/(\d+)$/.exec(String(p.meta.options.shard ?? ''));
-    if (!m) throw new UsageError(`${p.dir}: not a shard (its sweep had no --shard); merge joins the shards of one sweep`);
+  const shardOfSweep = ({ dir, meta }: { dir: string; meta: SweepMeta }) => {
+    const m = /^(\d+)\/(\d+)$/.exec(String(meta.options.shard ?? ''));
+    if (!m) throw new UsageError(`${dir}: not a shard (its sweep had no --shard); merge joins the shards of one sweep`);
     return { index: Number(m[1]), count: Number(m[2]) };
   };
   const planOfSweep = (m: SweepMeta) => {
     const { shard: _, ...options } = m.options;
     return { options, grid: m.grid.map((g) => g.name) };
   };
-  const first = parts[0]!;
-  for (const p of parts.slice(1)) {
-    const d = difference(planOfSweep(p.meta).options, planOfSweep(first.meta).options) ?? difference({ grid: planOfSweep(p.meta).grid }, { grid: planOfSweep(first.meta).grid });
-    if (d) throw new UsageError(`${p.dir} and ${first.dir} are shards of different sweeps: they differ in ${d}`);
+  const given = dirs.map((dir) => ({ dir, meta: readSweep(dir) }));
+  for (const p of given.slice(1)) {
+    const [a, b] = [planOfSweep(p.meta), planOfSweep(given[0]!.meta)];
+    const d = difference(a.options, b.options) ?? difference({ grid: a.grid }, { grid: b.grid });
+    if (d) throw new UsageError(`${p.dir} and ${given[0]!.dir} are shards of different sweeps: they differ in ${d}`);
   }
-  const count = shardOfPart(first).count;
-  const indexes = parts.map(shardOfPart).map((s) => s.index);
-  const twin = indexes.find((i, k) => indexes.indexOf(i) !== k);
-  if (twin !== undefined) throw new UsageError(`two of ${dirs.join(', ')} are both shard ${twin}/${count} of the sweep`);
-  const absent = Array.from({ length: count }, (_, k) => k + 1).filter((i) => !indexes.includes(i));
-  if (absent.length) throw new UsageError(`shard ${absent.map((i) => `${i}/${count}`).join(', ')} of the sweep missing: give every shard's sweep directory`);
+  const parts = inShardOrder(given, shardOfSweep, ' of the sweep', "give every shard's sweep directory");
+  const first = parts[0]!;
 
   mkdirSync(out, { recursive: true });
   const { shard: _, ...options } = first.meta.options;
@@ -149,7 +150,7 @@ async function mergeSweep(dirs: string[], out: string): Promise<number> {
     options,
     grid: first.meta.grid,
     blocks: {},
-    shards: parts.map((p) => ({ ...shardOfPart(p), dir: p.dir, seconds: Object.values(p.meta.blocks).reduce((s, b) => s + (b.seconds ?? 0), 0) })).sort((a, b) => a.index - b.index),
+    shards: parts.map((p) => ({ ...shardOfSweep(p), dir: p.dir, seconds: Object.values(p.meta.blocks).reduce((s, b) => s + (b.seconds ?? 0), 0) })),
   };
   let worst = 0;
   for (const link of meta.grid) {
